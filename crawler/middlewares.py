@@ -1,0 +1,137 @@
+"""Downloader middlewares for archive requests.
+
+* :class:`ArchiveRetryMiddleware` turns 429s, refused connections, 5xx and transport errors into
+  pauses of the archive slot (see :class:`crawler.politeness.RateGate`) and later retries. It
+  replaces Scrapy's RetryMiddleware, which retries 429 at once and ignores the archive's blocks.
+* :class:`PayloadDigestMiddleware` computes the SHA-1 digest of the bytes as received, before
+  decompression, so the spider can compare it with the CDX digest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from scrapy import Request
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
+from scrapy.http import Response
+
+from crawler.politeness import RateGate, gate_key
+from crawler.wayback import payload_digest
+
+logger = logging.getLogger(__name__)
+
+RAW_DIGEST_META = "palimpsest_raw_digest"
+
+_TRANSIENT = (DownloadTimeoutError, DownloadFailedError, ResponseDataLossError, ConnectionError,
+              TimeoutError)
+
+
+class ArchiveRetryMiddleware:
+    """Pauses and retries for archive requests.
+
+    * 429: pause the whole slot ``PALIMPSEST_429_PAUSE`` seconds (default 60), doubling on each
+      consecutive 429 up to ``PALIMPSEST_429_PAUSE_MAX``; the request is retried after the pause.
+    * Connection refused: the archive has blocked us. Pause the slot ``PALIMPSEST_REFUSED_PAUSE``
+      seconds (default 3600) and retry.
+    * 5xx (504 included) and transport errors: retried later with growing delays, at most
+      ``PALIMPSEST_RETRY_TIMES`` times; then the error goes to the spider's errback.
+    """
+
+    def __init__(self, settings, stats):
+        self.gate = RateGate.shared(settings.get("PALIMPSEST_RATE_GATE", "default"))
+        self.pause_429 = settings.getfloat("PALIMPSEST_429_PAUSE", 60)
+        self.pause_429_max = settings.getfloat("PALIMPSEST_429_PAUSE_MAX", 960)
+        self.pause_refused = settings.getfloat("PALIMPSEST_REFUSED_PAUSE", 3600)
+        self.retry_times = settings.getint("PALIMPSEST_RETRY_TIMES", 5)
+        self.retry_delay = settings.getfloat("PALIMPSEST_RETRY_DELAY", 20)
+        self.max_429 = settings.getint("PALIMPSEST_MAX_429_RETRIES", 30)
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings, crawler.stats)
+
+    def _retry(self, request: Request, counter: str, reason: str) -> Request | None:
+        n = request.meta.get(counter, 0) + 1
+        limit = self.max_429 if counter == "palimpsest_429" else self.retry_times
+        if n > limit:
+            logger.error("Giving up on %s after %d attempts (%s)", request.url, n, reason)
+            self.stats.inc_value("palimpsest/gave_up")
+            return None
+        retry = request.replace(dont_filter=True)
+        retry.meta[counter] = n
+        retry.priority = request.priority - 1
+        return retry
+
+    def _success(self, key: str) -> None:
+        self.gate.state(key).consecutive_429 = 0
+
+    async def process_response(self, request: Request, response: Response, spider=None):
+        key = gate_key(request)
+        if not key:
+            return response
+        if response.status == 429:
+            state = self.gate.state(key)
+            pause = min(self.pause_429 * (2 ** state.consecutive_429), self.pause_429_max)
+            state.consecutive_429 += 1
+            self.gate.pause(key, pause)
+            self.stats.inc_value("palimpsest/rate_limited_429")
+            self.stats.inc_value("palimpsest/pause_seconds", int(pause))
+            logger.warning("Archive answered 429 Too Many Requests for %s: pausing %s for %.0f s",
+                           request.url, key, pause)
+            return self._retry(request, "palimpsest_429", "429") or response
+        self._success(key)
+        if response.status >= 500:
+            retry = self._retry(request, "palimpsest_retry", f"HTTP {response.status}")
+            if retry is None:
+                return response
+            delay = self.retry_delay * (2 ** (retry.meta["palimpsest_retry"] - 1))
+            self.stats.inc_value(f"palimpsest/retry/{response.status}")
+            logger.info("Archive answered %s for %s: retrying in %.0f s", response.status,
+                        request.url, delay)
+            await asyncio.sleep(delay)
+            return retry
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception, spider=None):
+        key = gate_key(request)
+        if not key:
+            return None
+        if isinstance(exception, (DownloadConnectionRefusedError, ConnectionRefusedError)):
+            self.gate.pause(key, self.pause_refused)
+            self.stats.inc_value("palimpsest/connection_refused")
+            self.stats.inc_value("palimpsest/pause_seconds", int(self.pause_refused))
+            logger.error("Connection to the archive refused (%s): the archive may be blocking this "
+                         "IP; pausing %s for %.0f s before retrying", request.url, key,
+                         self.pause_refused)
+            return self._retry(request, "palimpsest_refused", "connection refused") or None
+        if isinstance(exception, CannotResolveHostError):
+            return None
+        if isinstance(exception, _TRANSIENT) or "Connection" in type(exception).__name__:
+            retry = self._retry(request, "palimpsest_retry", type(exception).__name__)
+            if retry is None:
+                return None
+            delay = self.retry_delay * (2 ** (retry.meta["palimpsest_retry"] - 1)) / 4
+            self.stats.inc_value("palimpsest/retry/transport")
+            logger.info("%s on %s: retrying in %.0f s", type(exception).__name__, request.url, delay)
+            await asyncio.sleep(delay)
+            return retry
+        return None
+
+
+
+
+class PayloadDigestMiddleware:
+    """Records the digest of the raw response body (before HttpCompressionMiddleware) in meta."""
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if gate_key(request) and request.meta.get("palimpsest_capture"):
+            request.meta[RAW_DIGEST_META] = payload_digest(response.body)
+        return response

@@ -1,0 +1,65 @@
+"""Scrapy settings for Palimpsest. Every PALIMPSEST_* setting can be given with ``-s`` or the CLI."""
+
+BOT_NAME = "palimpsest"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# -- The archive -----------------------------------------------------------------------------
+# 'ia' (the Internet Archive) or the base URL of a pywb/OpenWayback collection,
+# e.g. http://127.0.0.1:8080/my-coll. The dialect is guessed from the host; force it with
+# PALIMPSEST_ARCHIVE_DIALECT = 'ia' | 'pywb'.
+PALIMPSEST_ARCHIVE = "ia"
+PALIMPSEST_ARCHIVE_DIALECT = None
+PALIMPSEST_OUT = "output/run"
+PALIMPSEST_CONTACT = ""  # an e-mail or URL put in the User-Agent so the archive can reach you
+PALIMPSEST_CDX_PAGE_SIZE = 10000  # rows per CDX answer (IA pages with resumeKey)
+PALIMPSEST_MAX_REDIRECT_HOPS = 3  # archived 301/302 of a policy URL followed this deep
+
+# -- Politeness (the Internet Archive's advised limits; raise them only for your own archive) --
+PALIMPSEST_CDX_PER_MINUTE = 24
+PALIMPSEST_SNAPSHOTS_PER_SECOND = 8
+PALIMPSEST_429_PAUSE = 60  # seconds the whole slot pauses on a 429, doubling while 429s go on
+PALIMPSEST_429_PAUSE_MAX = 960
+PALIMPSEST_REFUSED_PAUSE = 3600  # connection refused = blocked IP: the archive blocks for an hour
+PALIMPSEST_RETRY_TIMES = 5  # for 5xx/504 and transport errors
+PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each time
+
+# -- Extraction -----------------------------------------------------------------------------------
+PALIMPSEST_EXTRACT_WORKERS = None  # process pool size; None = CPU count, 0 = in the reactor
+PALIMPSEST_MAX_PAGE_BYTES = 20_000_000
+PALIMPSEST_PROGRESS_INTERVAL = 15  # seconds between progress lines
+
+USER_AGENT = ("Palimpsest/0.1 (privacy-policy history research crawler; "
+              "+https://github.com/palimpsest-crawler/palimpsest)")
+ROBOTSTXT_OBEY = False  # we use the archive's APIs, not its pages
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+RETRY_ENABLED = False  # crawler.middlewares.ArchiveRetryMiddleware does it, politely
+REDIRECT_ENABLED = False  # archived redirects are data; the archive's own redirects are recorded
+DOWNLOAD_TIMEOUT = 120
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+DOWNLOAD_DELAY = 0
+CONCURRENT_REQUESTS = 16
+# Two slots per archive; their rates are enforced by crawler.politeness.RateGate at send time.
+DOWNLOAD_SLOTS = {
+    "wayback-cdx": {"concurrency": 1, "delay": 0, "jitter": 0},
+    "wayback-snapshot": {"concurrency": 4, "delay": 0, "jitter": 0},
+}
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.politeness.PoliteDownloadHandler",
+    "https": "crawler.politeness.PoliteDownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ArchiveRetryMiddleware": 550,
+    "crawler.middlewares.PayloadDigestMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.extraction.ExtractionPipeline": 300,
+    "pipelines.storage.StoragePipeline": 800,
+}
+EXTENSIONS = {
+    "crawler.progress.ProgressReporter": 500,
+}
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

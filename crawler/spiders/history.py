@@ -1,0 +1,340 @@
+"""The history spider: every distinct version of each seed's policy URL, from a Wayback archive.
+
+Data path: seed -> CDX rows (captures) -> distinct payloads fetched once each (``id_``) ->
+pipelines (text, corpus). Archived redirects of a policy URL are followed to the target URL's
+own captures; the archive's own redirects to another capture are recorded, never followed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.http import Response
+
+from crawler.middlewares import RAW_DIGEST_META
+from crawler.politeness import SLOT_META
+from crawler.seeds import Seed, read_seeds
+from crawler.wayback import IA_BASE, Archive, CdxFormatError, CdxRecord, dedupe_records, payload_digest
+from pipelines.storage import CorpusStore
+
+logger = logging.getLogger(__name__)
+
+
+def parse_every(every: str | None) -> int | None:
+    """'6m' -> 6, '1y' -> 12 (months per sampling interval); None/'' -> no sampling."""
+    if not every:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*([my])\s*", every.lower())
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"--every takes a period like 6m or 1y, got {every!r}")
+    n = int(m.group(1))
+    return n * 12 if m.group(2) == "y" else n
+
+
+def pad_timestamp(value: str | None, high: bool) -> str | None:
+    """'2015' -> '20150101000000' (low) or '20151231235959' (high)."""
+    if not value:
+        return None
+    digits = re.sub(r"[^0-9]", "", str(value))
+    if not digits or len(digits) > 14 or len(digits) < 4:
+        raise ValueError(f"a date must be YYYY[MM[DD[hhmmss]]], got {value!r}")
+    if high:
+        tail = "1231235959"
+        out = digits + tail[len(digits) - 4:]
+        if len(digits) == 6:  # YYYYMM: the end of that month
+            out = digits + "31235959"
+        return out[:14]
+    return (digits + "0101000000"[len(digits) - 4:])[:14]
+
+
+def interval_of(timestamp: str, months: int) -> int:
+    return (int(timestamp[:4]) * 12 + int(timestamp[4:6]) - 1) // months
+
+
+def is_homepage(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+@dataclass
+class Progress:
+    sites_total: int = 0
+    pending: dict[str, int] = field(default_factory=dict)
+    sites_done: int = 0
+
+    def add(self, site: str, n: int = 1) -> None:
+        self.pending[site] = self.pending.get(site, 0) + n
+
+    def done(self, site: str) -> None:
+        left = self.pending.get(site, 0) - 1
+        self.pending[site] = left
+        if left == 0:
+            self.sites_done += 1
+
+
+class HistorySpider(scrapy.Spider):
+    """Rebuild policy histories. Arguments (``-a``): seeds, archive, from, to, every, out."""
+
+    name = "history"
+
+    def __init__(self, seeds: str | None = None, archive: str | None = None, every: str | None = None,
+                 out: str | None = None, dialect: str | None = None, **kwargs):
+        from_ = kwargs.pop("from", None) or kwargs.pop("from_", None)
+        to = kwargs.pop("to", None)
+        super().__init__(**kwargs)
+        if not seeds:
+            raise ValueError("the history spider needs a seed file: -a seeds=seeds/sites.csv")
+        self.seeds_path = seeds
+        self.archive_arg = archive
+        self.dialect_arg = dialect
+        self.out_arg = out
+        self.from_ts = pad_timestamp(from_, high=False)
+        self.to_ts = pad_timestamp(to, high=True)
+        self.every_months = parse_every(every)
+        self.progress = Progress()
+        self.scheduled_keys: set[str] = set()
+        self.queried: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        archive = spider.archive_arg or s.get("PALIMPSEST_ARCHIVE") or "ia"
+        base = IA_BASE if archive == "ia" else archive
+        spider.archive = Archive(base, spider.dialect_arg or s.get("PALIMPSEST_ARCHIVE_DIALECT"),
+                                 s.getint("PALIMPSEST_CDX_PAGE_SIZE", 10000))
+        spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS", 3)
+        spider.store = CorpusStore(spider.out_arg or s.get("PALIMPSEST_OUT"))
+        contact = s.get("PALIMPSEST_CONTACT")
+        spider.request_user_agent = s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")
+        crawler.signals.connect(spider.store.close, signal=signals.engine_stopped)
+        return spider
+
+    # -- start -------------------------------------------------------------------------------
+    async def start(self):
+        try:
+            seeds, errors = read_seeds(self.seeds_path)
+        except (OSError, ValueError) as exc:
+            logger.error("Cannot read seeds: %s", exc)
+            self.crawler.stats.inc_value("palimpsest/seed_errors")
+            return
+        for err in errors:
+            logger.error("Bad seed line: %s", err)
+            self.crawler.stats.inc_value("palimpsest/seed_errors")
+            self.store.log_error(None, None, None, str(err))
+        # Finish what a killed run left: versions of sites whose index changed.
+        if self.store.dirty_sites():
+            w, _ = self.store.build_all_dirty()
+            if w:
+                logger.info("Completed %d version file(s) left by an interrupted run", w)
+        sites = {s.site for s in seeds}
+        self.progress.sites_total = len(sites)
+        logger.info("Crawling %d site(s), %d policy URL(s) from %r (%s) into %s", len(sites),
+                    len(seeds), self.archive.base, self.archive.dialect, self.store.out)
+        for seed in seeds:
+            for request in self.requests_for_seed(seed):
+                yield request
+
+    def requests_for_seed(self, seed: Seed):
+        self.store.add_seed(seed.site, seed.url)
+        for url, hops, last_ts in self.store.site_urls(seed.site):
+            if (seed.site, url) in self.queried:
+                continue
+            # Payloads a killed run listed but did not fetch.
+            pending = self.store.unfetched(seed.site, url)
+            yield from self.fetch_requests(seed.site, hops, [
+                (CdxRecord("", p.timestamp, p.url, "", p.status, p.digest, None), p.payload_key)
+                for p in pending])
+            yield self.cdx_request(seed.site, url, hops, last_ts)
+
+    # -- CDX -----------------------------------------------------------------------------------
+    def cdx_request(self, site: str, url: str, hops: int, last_ts: str | None = None,
+                    resume_key: str | None = None) -> scrapy.Request:
+        self.queried.add((site, url))
+        from_ts = max(filter(None, [self.from_ts, last_ts]), default=None)
+        self.progress.add(site)
+        return scrapy.Request(
+            self.archive.cdx_url(url, from_ts, self.to_ts, resume_key),
+            callback=self.parse_cdx, errback=self.request_failed, dont_filter=True, priority=0,
+            headers={"User-Agent": self.request_user_agent},
+            meta={SLOT_META: "cdx", "download_slot": "wayback-cdx", "handle_httpstatus_all": True,
+                  "site": site, "query_url": url, "hops": hops, "from_ts": from_ts})
+
+    def parse_cdx(self, response: Response):
+        site, url, hops = response.meta["site"], response.meta["query_url"], response.meta["hops"]
+        try:
+            if response.status != 200:
+                self.error(site, url, None, f"CDX query answered HTTP {response.status}; "
+                           "the URL will be queried again on the next run")
+                return
+            try:
+                page = self.archive.parse_cdx(response.body)
+            except CdxFormatError as exc:
+                self.error(site, url, None, f"unreadable CDX answer ({exc}); re-run to retry")
+                return
+            for problem in page.errors:
+                self.error(site, url, None, f"skipped a malformed CDX row: {problem}")
+            records = [r for r in dedupe_records(page.records)
+                       if (not self.from_ts or r.timestamp >= self.from_ts)
+                       and (not self.to_ts or r.timestamp <= self.to_ts)]
+            keyed = self.assign_keys(records)
+            new = [(r, k) for r, k in keyed if not self.store.capture_exists(site, r.timestamp, r.url)]
+            n_new = self.store.add_captures(site, url, new)
+            self.crawler.stats.inc_value("palimpsest/captures_new", n_new)
+            self.crawler.stats.inc_value("palimpsest/captures_seen", len(records))
+            if records:
+                self.store.cdx_checked(site, url, max(r.timestamp for r in records))
+            else:
+                self.store.cdx_checked(site, url, None)
+            yield from self.fetch_requests(site, hops, new)
+            if page.resume_key:
+                yield self.cdx_request(site, url, hops, response.meta.get("from_ts"),
+                                       page.resume_key)
+        finally:
+            self.progress.done(site)
+
+    def assign_keys(self, records: list[CdxRecord]) -> list[tuple[CdxRecord, str]]:
+        """Payload keys; revisits take the key of the capture they repeat when it is known."""
+        by_digest: dict[str, str] = {}
+        out = []
+        for r in records:
+            key = r.payload_key
+            if r.is_revisit:
+                key = by_digest.get(r.digest) or self.store.resolve_revisit(r.digest) or key
+            elif not r.is_redirect and r.status is not None and r.status < 300:
+                by_digest.setdefault(r.digest, key)
+            out.append((r, key))
+        return out
+
+    def fetch_requests(self, site: str, hops: int, keyed: list[tuple[CdxRecord, str]]):
+        """One snapshot request per distinct payload not fetched yet (optionally sampled)."""
+        candidates = [(r, k) for r, k in keyed
+                      if r.is_revisit or (r.status is not None and r.status < 400)]
+        if self.every_months:
+            candidates = self.sample(site, candidates)
+        fetched = self.store.fetched_keys({k for _, k in candidates})
+        for rec, key in candidates:
+            if key in fetched or key in self.scheduled_keys:
+                continue
+            self.scheduled_keys.add(key)
+            self.crawler.stats.inc_value("palimpsest/fetch_scheduled")
+            self.progress.add(site)
+            yield scrapy.Request(
+                self.archive.snapshot_url(rec.timestamp, rec.url),
+                callback=self.parse_snapshot, errback=self.request_failed, dont_filter=True,
+                priority=10, headers={"User-Agent": self.request_user_agent},
+                meta={SLOT_META: "snapshot", "download_slot": "wayback-snapshot",
+                      "handle_httpstatus_all": True, "dont_redirect": True, "site": site,
+                      "hops": hops, "palimpsest_capture": (key, rec.timestamp, rec.url, rec.status,
+                                                           rec.digest)})
+
+    def sample(self, site: str, candidates: list[tuple[CdxRecord, str]]):
+        """Keep, per interval, the first content capture and the first redirect."""
+        chosen: dict[tuple[int, bool], tuple[CdxRecord, str]] = {}
+        for rec, key in sorted(candidates, key=lambda rk: rk[0].timestamp):
+            slot = (interval_of(rec.timestamp, self.every_months), rec.is_redirect)
+            chosen.setdefault(slot, (rec, key))
+        return list(chosen.values())
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def parse_snapshot(self, response: Response):
+        site, hops = response.meta["site"], response.meta["hops"]
+        key, ts, url, status, digest = response.meta["palimpsest_capture"]
+        try:
+            yield from self._parse_snapshot(response, site, hops, key, ts, url, status, digest)
+        finally:
+            self.progress.done(site)
+
+    def _parse_snapshot(self, response, site, hops, key, ts, url, status, digest):
+        outcome = self.archive.classify_snapshot(response.status, response.headers.to_unicode_dict(), ts)
+        item = {"kind": "payload", "site": site, "payload_key": key, "timestamp": ts, "url": url,
+                "status": status, "digest": digest, "http_status": response.status,
+                "size": len(response.body)}
+        if outcome.kind == "archived" and 200 <= response.status < 300:
+            raw = response.meta.get(RAW_DIGEST_META)
+            ok = digest in (raw, payload_digest(response.body)) if digest else None
+            if ok is False and not response.meta.get("palimpsest_digest_retry"):
+                self.crawler.stats.inc_value("palimpsest/digest_mismatch_retry")
+                logger.warning("Body of %s at %s (site %s) does not match its CDX digest %s: "
+                               "fetching it again", url, ts, site, digest)
+                retry = response.request.replace(dont_filter=True)
+                retry.meta["palimpsest_digest_retry"] = True
+                self.progress.add(site)
+                yield retry
+                return
+            if ok is False:
+                self.crawler.stats.inc_value("palimpsest/digest_mismatch")
+            reason = None
+            if outcome.memento_datetime and outcome.memento_datetime != ts:
+                reason = f"archive served the capture of {outcome.memento_datetime}"
+            ctype = (response.headers.get("Content-Type") or
+                     response.headers.get("X-Archive-Orig-Content-Type") or b"").decode("latin-1")
+            item.update(outcome="payload", body=response.body, content_type=ctype or None,
+                        digest_ok=ok, reason=reason)
+            yield item
+        elif outcome.kind == "archived":
+            item.update(outcome="http-status", reason=f"archived HTTP {response.status}")
+            yield item
+        elif outcome.kind == "archived-redirect":
+            target = urljoin(url, outcome.location or "")
+            item.update(outcome="redirect", location=target)
+            yield item
+            yield from self.follow_redirect(site, url, ts, target, hops)
+        elif outcome.kind == "archive-redirect":
+            self.crawler.stats.inc_value("palimpsest/archive_redirects")
+            logger.warning("The archive redirected the capture of %s at %s (site %s) to another "
+                           "capture (%s); recorded, not followed", url, ts, site,
+                           outcome.location_timestamp or outcome.location)
+            item.update(outcome="archive-redirect", location=outcome.location,
+                        location_timestamp=outcome.location_timestamp,
+                        reason="archive redirected to a different capture")
+            yield item
+        elif outcome.kind == "missing":
+            item.update(outcome="missing", reason="the archive has no such capture (404)")
+            yield item
+        else:
+            self.error(site, url, ts, f"snapshot request answered HTTP {response.status} "
+                       f"({outcome.kind}); it will be fetched again on the next run")
+
+    def follow_redirect(self, site: str, url: str, ts: str, target: str, hops: int):
+        if urlsplit(target).scheme not in ("http", "https") or target == url:
+            return
+        if is_homepage(target):
+            logger.info("Policy %s of %s redirected to the homepage %s at %s: not followed "
+                        "(the policy was probably removed)", url, site, target, ts)
+            return
+        if hops + 1 > self.max_hops:
+            logger.warning("Redirect chain of %s too deep at %s -> %s; not followed", site, url, target)
+            return
+        self.store.add_url(site, target, url, ts, hops + 1)
+        if (site, target) in self.queried:
+            return
+        self.crawler.stats.inc_value("palimpsest/redirects_followed")
+        logger.info("Policy of %s moved: %s -> %s (archived redirect at %s)", site, url, target, ts)
+        last = next((lt for u, _, lt in self.store.site_urls(site) if u == target), None)
+        yield self.cdx_request(site, target, hops + 1, last)
+
+    # -- errors -----------------------------------------------------------------------------------
+    def error(self, site: str | None, url: str | None, ts: str | None, message: str) -> None:
+        self.crawler.stats.inc_value("palimpsest/errors")
+        where = " ".join(filter(None, [f"site {site}" if site else None, url,
+                                       f"at {ts}" if ts else None]))
+        logger.error("%s: %s", where, message)
+        self.store.log_error(site, url, ts, message)
+
+    def request_failed(self, failure):
+        request = failure.request
+        site = request.meta.get("site")
+        capture = request.meta.get("palimpsest_capture")
+        url = capture[2] if capture else request.meta.get("query_url")
+        ts = capture[1] if capture else None
+        what = "snapshot" if capture else "CDX query"
+        self.error(site, url, ts, f"{what} failed: {failure.getErrorMessage() or failure.type.__name__} "
+                   "(nothing was stored for it; re-run the same command to retry)")
+        if site:
+            self.progress.done(site)

@@ -1,0 +1,328 @@
+"""Wayback archive client: typed CDX records, URL builders and response classification.
+
+Two dialects share one API:
+
+* ``ia``: the Internet Archive (``/cdx/search/cdx`` answering JSON arrays with a header row,
+  ``showResumeKey`` paging, ``/web/<ts>id_/<url>`` snapshots, 302 to the nearest capture).
+* ``pywb``: Webrecorder pywb and OpenWayback-style collections (``/<coll>/cdx`` answering one JSON
+  object per line with pywb's field names, ``allowFuzzy=0``, ``/<coll>/<ts>id_/<url>`` snapshots).
+
+Nothing here does I/O: the spider sends the requests, this module says what to send and what the
+answers mean.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Iterable, Mapping
+from urllib.parse import quote, urlencode, urljoin, urlsplit
+
+IA_BASE = "https://web.archive.org"
+EMPTY_DIGEST = "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
+IA_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
+_TIMESTAMP = re.compile(r"^\d{14}$")
+_ID_URL = re.compile(r"/(\d{4,14})id_/(.+)$")
+
+
+class WaybackError(Exception):
+    """Base class for everything the archive can answer that is not a usable result."""
+
+
+class RateLimitedError(WaybackError):
+    """HTTP 429: the archive asks us to slow down (the whole slot must pause)."""
+
+
+class BlockedError(WaybackError):
+    """The archive refuses us (connection refused, or 403 for an excluded site)."""
+
+
+class MissingSnapshotError(WaybackError):
+    """The archive holds no capture at that URL and timestamp."""
+
+
+class ArchiveRedirectError(WaybackError):
+    """The archive itself redirected to another capture (not an archived redirect)."""
+
+    def __init__(self, message: str, target_timestamp: str | None, target_url: str | None):
+        super().__init__(message)
+        self.target_timestamp = target_timestamp
+        self.target_url = target_url
+
+
+class CdxFormatError(WaybackError):
+    """A CDX answer or line that cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class CdxRecord:
+    """One capture as listed by a CDX server."""
+
+    urlkey: str
+    timestamp: str
+    url: str
+    mimetype: str
+    status: int | None  # None for revisit records ('-')
+    digest: str
+    length: int | None
+
+    @property
+    def is_revisit(self) -> bool:
+        return self.mimetype == "warc/revisit" or self.status is None
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status is not None and 300 <= self.status < 400
+
+    @property
+    def payload_key(self) -> str:
+        """The key a payload is fetched once under.
+
+        (status, digest) for ordinary captures. Redirects mostly share the empty-body digest, so
+        their key also holds the URL: one fetch per distinct redirect of a URL. Revisits are keyed
+        by their digest until resolved against the capture they repeat.
+        """
+        if self.is_revisit:
+            return f"revisit:{self.digest}"
+        if self.is_redirect:
+            return f"{self.status}:{self.digest}:{self.url}"
+        return f"{self.status}:{self.digest}"
+
+    @property
+    def archived_at(self) -> datetime:
+        return parse_timestamp(self.timestamp)
+
+
+def parse_timestamp(ts: str) -> datetime:
+    """Parse a 14-digit Wayback timestamp as UTC."""
+    if not _TIMESTAMP.match(ts):
+        raise CdxFormatError(f"not a 14-digit Wayback timestamp: {ts!r}")
+    return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+
+
+def format_timestamp(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
+
+
+def payload_digest(body: bytes) -> str:
+    """The CDX digest of a payload: base32 of its SHA-1."""
+    return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _int_or_none(value: object) -> int | None:
+    if value in (None, "", "-"):
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _record(urlkey: str, timestamp: str, url: str, mime: str, status: object, digest: str,
+            length: object) -> CdxRecord:
+    if not _TIMESTAMP.match(str(timestamp)):
+        raise CdxFormatError(f"bad timestamp {timestamp!r} in CDX row for {url!r}")
+    if not url:
+        raise CdxFormatError(f"CDX row at {timestamp} has no URL")
+    return CdxRecord(urlkey=urlkey or "", timestamp=str(timestamp), url=url, mimetype=mime or "",
+                     status=_int_or_none(status), digest=digest or "", length=_int_or_none(length))
+
+
+@dataclass(frozen=True)
+class CdxPage:
+    """One CDX answer: records, lines that could not be parsed, and the key of the next page."""
+
+    records: list[CdxRecord]
+    errors: list[str]
+    resume_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotOutcome:
+    """What a snapshot (``id_``) response turned out to be."""
+
+    kind: str  # 'archived' | 'archived-redirect' | 'archive-redirect' | 'missing' | 'rate-limited' | 'blocked' | 'error'
+    status: int
+    memento_datetime: str | None = None  # 14 digits
+    location: str | None = None  # for redirects: the original (unrewritten) target URL
+    location_timestamp: str | None = None
+
+
+class Archive:
+    """A Wayback archive: base URL plus dialect ('ia' or 'pywb')."""
+
+    def __init__(self, base: str = IA_BASE, dialect: str | None = None, cdx_page_size: int = 10000):
+        base = base.rstrip("/")
+        if not urlsplit(base).scheme in ("http", "https"):
+            raise ValueError(f"archive URL must be http(s)://..., got {base!r}")
+        self.base = base
+        self.dialect = dialect or ("ia" if urlsplit(base).hostname == "web.archive.org" else "pywb")
+        if self.dialect not in ("ia", "pywb"):
+            raise ValueError(f"unknown archive dialect {self.dialect!r} (use 'ia' or 'pywb')")
+        self.cdx_page_size = cdx_page_size
+
+    def __repr__(self) -> str:
+        return f"Archive({self.base!r}, dialect={self.dialect!r})"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base).netloc
+
+    # -- requests -------------------------------------------------------------------------
+    def cdx_url(self, url: str, from_ts: str | None = None, to_ts: str | None = None,
+                resume_key: str | None = None) -> str:
+        """The CDX query listing every capture of exactly ``url``."""
+        if self.dialect == "ia":
+            params: list[tuple[str, str]] = [("url", url), ("output", "json"),
+                                             ("fl", ",".join(IA_FIELDS)),
+                                             ("showResumeKey", "true"),
+                                             ("limit", str(self.cdx_page_size))]
+            path = "/cdx/search/cdx"
+        else:
+            params = [("url", url), ("output", "json"), ("allowFuzzy", "0")]
+            path = "/cdx"
+        if from_ts:
+            params.append(("from", from_ts))
+        if to_ts:
+            params.append(("to", to_ts))
+        if resume_key:
+            params.append(("resumeKey", resume_key))
+        return f"{self.base}{path}?{urlencode(params)}"
+
+    def snapshot_url(self, timestamp: str, url: str) -> str:
+        """The raw (``id_``) URL of one capture."""
+        prefix = f"{self.base}/web" if self.dialect == "ia" else self.base
+        return f"{prefix}/{timestamp}id_/{url}"
+
+    # -- answers --------------------------------------------------------------------------
+    def parse_cdx(self, body: bytes | str) -> CdxPage:
+        """Parse a CDX answer of this archive's dialect. Bad lines are reported, not fatal."""
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        if self.dialect == "ia":
+            return _parse_ia_json(text)
+        return _parse_pywb_ndjson(text)
+
+    def classify_snapshot(self, status: int, headers: Mapping[str, str], requested_timestamp: str
+                          ) -> SnapshotOutcome:
+        """Tell an archived response from the archive's own answers (redirects, blocks, misses)."""
+        memento = headers.get("Memento-Datetime")
+        memento_ts = None
+        if memento:
+            try:
+                memento_ts = format_timestamp(parsedate_to_datetime(memento))
+            except (TypeError, ValueError):
+                memento_ts = None
+        if status == 429:
+            return SnapshotOutcome("rate-limited", status)
+        location = headers.get("Location")
+        if memento:
+            if 300 <= status < 400 and location:
+                target_ts, target = self.unwrap_location(location)
+                return SnapshotOutcome("archived-redirect", status, memento_ts, target, target_ts)
+            return SnapshotOutcome("archived", status, memento_ts)
+        if 300 <= status < 400 and location:
+            target_ts, target = self.unwrap_location(location)
+            return SnapshotOutcome("archive-redirect", status, None, target, target_ts)
+        if status == 404:
+            return SnapshotOutcome("missing", status)
+        if status == 403:
+            return SnapshotOutcome("blocked", status)
+        if self.dialect == "pywb" and 200 <= status < 300:
+            # pywb always sends Memento-Datetime; be lenient with archives that do not.
+            return SnapshotOutcome("archived", status, requested_timestamp)
+        return SnapshotOutcome("error", status)
+
+    def unwrap_location(self, location: str) -> tuple[str | None, str]:
+        """Turn a Location header into (timestamp or None, original URL).
+
+        IA rewrites archived redirects to another ``id_`` URL; pywb keeps the original target.
+        """
+        m = _ID_URL.search(location)
+        if m and (location.startswith(self.base) or location.startswith("/")):
+            target = m.group(2)
+            if target.startswith(("http:/", "https:/")) and not target.startswith(("http://", "https://")):
+                target = target.replace(":/", "://", 1)
+            return m.group(1), target
+        return None, location
+
+
+def _parse_ia_json(text: str) -> CdxPage:
+    text = text.strip()
+    if not text:
+        return CdxPage([], [])
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CdxFormatError(f"CDX answer is not JSON ({exc}): {text[:120]!r}") from exc
+    if not isinstance(rows, list):
+        raise CdxFormatError(f"CDX answer is not a JSON array: {text[:120]!r}")
+    if not rows:
+        return CdxPage([], [])
+    header = rows[0]
+    if not isinstance(header, list) or "timestamp" not in header:
+        raise CdxFormatError(f"CDX answer has no header row: {str(header)[:120]!r}")
+    index = {name: i for i, name in enumerate(header)}
+    resume_key = None
+    records: list[CdxRecord] = []
+    errors: list[str] = []
+    body = rows[1:]
+    # With showResumeKey the answer ends with an empty row and then [resumeKey].
+    if len(body) >= 2 and body[-2] == [] and isinstance(body[-1], list) and len(body[-1]) == 1:
+        resume_key = str(body[-1][0])
+        body = body[:-2]
+    for n, row in enumerate(body, start=2):
+        if not isinstance(row, list) or len(row) != len(header):
+            errors.append(f"row {n}: expected {len(header)} fields, got {row!r:.120}")
+            continue
+        try:
+            get = lambda name: row[index[name]] if name in index else ""  # noqa: E731
+            records.append(_record(get("urlkey"), get("timestamp"), get("original"),
+                                   get("mimetype"), get("statuscode"), get("digest"), get("length")))
+        except CdxFormatError as exc:
+            errors.append(f"row {n}: {exc}")
+    return CdxPage(records, errors, resume_key)
+
+
+def _parse_pywb_ndjson(text: str) -> CdxPage:
+    records: list[CdxRecord] = []
+    errors: list[str] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise CdxFormatError("not a JSON object")
+            records.append(_record(obj.get("urlkey", ""), obj.get("timestamp", ""),
+                                   obj.get("url", ""), obj.get("mime", ""), obj.get("status"),
+                                   obj.get("digest", ""), obj.get("length")))
+        except (json.JSONDecodeError, CdxFormatError) as exc:
+            errors.append(f"line {n}: {exc}: {line[:120]!r}")
+    return CdxPage(records, errors, None)
+
+
+def wayback_link(timestamp: str, url: str) -> str:
+    """The public snapshot link written in the seed header (always web.archive.org)."""
+    return f"{IA_BASE}/web/{timestamp}id_/{quote(url, safe='/')}"
+
+
+def resolve_location(base_url: str, location: str) -> str:
+    return urljoin(base_url, location)
+
+
+def dedupe_records(records: Iterable[CdxRecord]) -> list[CdxRecord]:
+    """Drop rows repeated at page edges (same timestamp and URL), keeping order."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for r in records:
+        k = (r.timestamp, r.url)
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out

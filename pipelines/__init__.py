@@ -1,0 +1,1 @@
+"""Item pipelines: extraction (HTML -> seed-format markdown) and storage (files + SQLite index)."""

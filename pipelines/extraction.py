@@ -1,0 +1,248 @@
+"""HTML -> seed-format markdown, and the pipeline that runs it off the Twisted reactor.
+
+The reference corpus (Princeton-Leuven) was made by a Readability main-content cut followed by
+html2text. We do the same with readability-lxml and html2text, and fall back to trafilatura when
+Readability finds nothing usable (pages with no content container, odd markup). bench/extraction.py
+measures the result against ../shared/corpus/citp-dev.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import html2text
+import lxml.html
+from charset_normalizer import from_bytes
+from w3lib.encoding import html_to_unicode
+
+from pipelines.seedformat import text_hash
+
+logger = logging.getLogger(__name__)
+EXTRACTOR_VERSION = "readability+html2text/1"
+HTML_MIMES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+
+_STOPWORDS = {
+    "en": "the and of to in that is for you we your with our this are or by",
+    "de": "der die und das ist nicht sie wir mit den von zu auf für ihre",
+    "fr": "le la les et des est vous nous pour que une dans sur avec vos",
+    "es": "el la los las y de que en para con por sus una del nos",
+    "it": "il di che la per non una sono con dei del della gli le",
+    "pt": "o a os as de que para com uma não por dos das seus",
+    "nl": "de het een en van is dat voor met op niet zijn wij uw",
+}
+_STOP_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+
+
+@dataclass
+class ExtractedText:
+    """The result of extracting one payload."""
+
+    markdown: str  # '# title' line then the body, no seed header
+    title: str
+    text_hash: str
+    words: int
+    language: str | None
+    encoding: str
+    extractor: str
+    reason: str | None = None  # why there is no text, when markdown is empty
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _detect_encoding(body: bytes) -> str | None:
+    best = from_bytes(body[:200_000]).best()
+    return best.encoding if best else None
+
+
+_SINGLE_BYTE_WESTERN = {"cp1252", "latin-1", "iso8859-1", "iso-8859-1", "ascii", "windows-1252",
+                        "iso8859-15", "iso-8859-15"}
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode a page: BOM, HTTP charset, <meta> charset, then statistical detection.
+
+    A page declared Latin-1/Windows-1252 whose bytes are valid UTF-8 with multi-byte sequences is
+    UTF-8 (a common mislabel; real Latin-1 text almost never forms valid UTF-8).
+    """
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
+    if encoding.lower() in _SINGLE_BYTE_WESTERN and not body.isascii():
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    return text, encoding
+
+
+_DOUBLE_BR = re.compile(r"(?:<br\s*/?>\s*){2,}", re.I)
+
+
+def _html2text(fragment: str, base_url: str) -> str:
+    h = html2text.HTML2Text(baseurl=base_url)
+    h.body_width = 0
+    h.unicode_snob = True
+    h.images_to_alt = False
+    h.ignore_images = True
+    return h.handle(fragment)
+
+
+def _page_title(doc: lxml.html.HtmlElement) -> str:
+    title = doc.findtext(".//title") or ""
+    if not title.strip():
+        h1 = doc.find(".//h1")
+        title = h1.text_content() if h1 is not None else ""
+    return re.sub(r"\s+", " ", title).strip()
+
+
+def guess_language(doc: lxml.html.HtmlElement | None, text: str) -> str | None:
+    lang = doc.get("lang") if doc is not None else None
+    if lang:
+        return lang.split("-")[0].split("_")[0].lower()[:8]
+    words = re.findall(r"[^\W\d_]+", text.lower())[:3000]
+    if not words:
+        return None
+    scores = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_SETS.items()}
+    lang, score = max(scores.items(), key=lambda kv: kv[1])
+    return lang if score >= max(3, len(words) * 0.03) else None
+
+
+def _clean_markdown(md: str) -> str:
+    lines = md.replace("\r\n", "\n").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    out = "\n".join(lines)
+    return re.sub(r"\n{4,}", "\n\n\n", out)
+
+
+def _drop_title_headings(fragment: str, title: str) -> str:
+    """As Readability.js did when the reference corpus was made: drop every <h1> of the article
+    (the title is printed separately) and a lone <h2> that repeats the title."""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for h1 in root.findall(".//h1"):
+        h1.drop_tree()
+    h2s = root.findall(".//h2")
+    if len(h2s) == 1 and title:
+        h2 = h2s[0].text_content().strip()
+        if h2 and abs(len(h2) - len(title)) / len(title) < 0.5 and (h2 in title or title in h2):
+            h2s[0].drop_tree()
+    return lxml.html.tostring(root, encoding="unicode")
+
+
+def _readability_body(html: str, url: str, title: str) -> str:
+    from readability import Document
+
+    # Readability.js turns runs of <br> into paragraphs before scoring; so do we.
+    html = _DOUBLE_BR.sub("\n<p>", html)
+    summary = Document(html, url=url).summary(html_partial=True)
+    return _clean_markdown(_html2text(_drop_title_headings(summary, title), url))
+
+
+def _trafilatura_body(html: str, url: str) -> str:
+    import trafilatura
+
+    out = trafilatura.extract(html, url=url, output_format="markdown", include_links=True,
+                              include_formatting=True, include_tables=True, favor_recall=True)
+    return _clean_markdown(out or "")
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def extract_policy(body: bytes, content_type: str | None, url: str,
+                   max_bytes: int = 20_000_000) -> ExtractedText:
+    """Extract the policy text of one archived payload into seed-style markdown.
+
+    Returns an ExtractedText whose ``reason`` says why when no text could be extracted.
+    """
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime and not any(mime.startswith(m) for m in HTML_MIMES):
+        return ExtractedText("", "", "", 0, None, "", EXTRACTOR_VERSION,
+                             reason=f"not HTML ({mime}); skipped")
+    truncated = len(body) > max_bytes
+    if truncated:
+        body = body[:max_bytes]
+    html, encoding = decode_html(body, content_type)
+    if not html.strip():
+        return ExtractedText("", "", "", 0, None, encoding, EXTRACTOR_VERSION,
+                             reason="empty page")
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        return ExtractedText("", "", "", 0, None, encoding, EXTRACTOR_VERSION,
+                             reason=f"unparseable HTML: {exc}")
+    title = _page_title(doc)
+    extractor = EXTRACTOR_VERSION
+    try:
+        body_md = _readability_body(html, url, title)
+    except Exception as exc:  # readability raises bare Exceptions on odd pages
+        logger.debug("readability failed on %s: %s", url, exc)
+        body_md = ""
+    full_words = _word_count(doc.text_content())
+    if _word_count(body_md) < max(20, 0.1 * min(full_words, 2000)):
+        alt = _trafilatura_body(html, url)
+        if _word_count(alt) > _word_count(body_md):
+            body_md, extractor = alt, "trafilatura/1"
+    words = _word_count(body_md)
+    if words == 0:
+        return ExtractedText("", title, "", 0, None, encoding, extractor,
+                             reason="no text extracted (empty main content)")
+    markdown = f"# {title}\n\n{body_md}" if title else body_md
+    reason = f"page larger than {max_bytes} bytes: truncated" if truncated else None
+    return ExtractedText(markdown, title, text_hash(markdown), words,
+                         guess_language(doc, body_md), encoding, extractor, reason)
+
+
+def _extract_to_dict(body: bytes, content_type: str | None, url: str, max_bytes: int) -> dict:
+    return extract_policy(body, content_type, url, max_bytes).as_dict()
+
+
+class ExtractionPipeline:
+    """Extracts text from fetched payloads in a process pool, so the reactor keeps crawling.
+
+    Settings: ``PALIMPSEST_EXTRACT_WORKERS`` (0 = in-process, default = CPU count),
+    ``PALIMPSEST_MAX_PAGE_BYTES``.
+    """
+
+    def __init__(self, workers: int, max_bytes: int, stats=None):
+        self.workers = workers
+        self.max_bytes = max_bytes
+        self.stats = stats
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        workers = s.getint("PALIMPSEST_EXTRACT_WORKERS", os.cpu_count() or 1)
+        return cls(workers, s.getint("PALIMPSEST_MAX_PAGE_BYTES", 20_000_000), crawler.stats)
+
+    def open_spider(self, spider=None):
+        if self.workers > 0:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    def close_spider(self, spider=None):
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=False)
+
+    async def process_item(self, item, spider=None):
+        if item.get("kind") != "payload" or item.get("body") is None:
+            return item
+        args = (item["body"], item.get("content_type"), item["url"], self.max_bytes)
+        if self.pool:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.pool, _extract_to_dict, *args)
+        else:
+            result = _extract_to_dict(*args)
+        item["extracted"] = result
+        if self.stats:
+            self.stats.inc_value("palimpsest/extracted" if result["markdown"] else
+                                 "palimpsest/extracted_empty")
+        return item

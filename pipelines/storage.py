@@ -1,0 +1,363 @@
+"""The corpus: version files in the seed format plus a SQLite index of everything seen.
+
+Layout of OUT::
+
+    OUT/corpus.sqlite                       captures, fetches, texts, versions, urls, errors
+    OUT/policies/<site>/<timestamp>.md      one file per distinct text version
+
+Every write is crash-safe: SQLite in WAL mode with one transaction per unit of work, version
+files written to a temporary name and renamed. Version files are derived from the index
+(:meth:`CorpusStore.build_versions`), so a killed run is completed by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from crawler.wayback import CdxRecord
+from pipelines.seedformat import render_document, safe_component, version_path
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS seeds (
+    site TEXT NOT NULL, url TEXT NOT NULL, added_at REAL, PRIMARY KEY (site, url));
+CREATE TABLE IF NOT EXISTS urls (
+    site TEXT NOT NULL, url TEXT NOT NULL, via_url TEXT, via_timestamp TEXT, hops INTEGER DEFAULT 0,
+    last_timestamp TEXT, cdx_checked_at REAL, PRIMARY KEY (site, url));
+CREATE TABLE IF NOT EXISTS captures (
+    site TEXT NOT NULL, timestamp TEXT NOT NULL, original TEXT NOT NULL, query_url TEXT NOT NULL,
+    urlkey TEXT, mimetype TEXT, status INTEGER, digest TEXT, length INTEGER,
+    payload_key TEXT NOT NULL, PRIMARY KEY (site, timestamp, original));
+CREATE INDEX IF NOT EXISTS captures_key ON captures (payload_key);
+CREATE INDEX IF NOT EXISTS captures_digest ON captures (digest);
+CREATE TABLE IF NOT EXISTS fetches (
+    payload_key TEXT PRIMARY KEY, timestamp TEXT NOT NULL, url TEXT NOT NULL, status INTEGER,
+    digest TEXT, outcome TEXT NOT NULL, http_status INTEGER, location TEXT, location_timestamp TEXT,
+    text_hash TEXT, reason TEXT, digest_ok INTEGER, bytes INTEGER, fetched_at REAL);
+CREATE TABLE IF NOT EXISTS texts (
+    text_hash TEXT PRIMARY KEY, title TEXT, markdown BLOB NOT NULL, words INTEGER, language TEXT,
+    encoding TEXT, extractor TEXT);
+CREATE TABLE IF NOT EXISTS versions (
+    site TEXT NOT NULL, timestamp TEXT NOT NULL, url TEXT NOT NULL, text_hash TEXT NOT NULL,
+    words INTEGER, language TEXT, path TEXT NOT NULL, PRIMARY KEY (site, timestamp));
+CREATE TABLE IF NOT EXISTS errors (
+    site TEXT, url TEXT, timestamp TEXT, message TEXT NOT NULL, at REAL);
+CREATE TABLE IF NOT EXISTS dirty_sites (site TEXT PRIMARY KEY);
+"""
+
+# Outcomes of a fetch that are final: the payload is never fetched again.
+FINAL_OUTCOMES = ("text", "no-text", "redirect", "archive-redirect", "missing", "http-status")
+
+
+@dataclass(frozen=True)
+class PendingFetch:
+    payload_key: str
+    timestamp: str
+    url: str
+    status: int | None
+    digest: str
+
+
+def atomic_write(path: Path, data: str) -> None:
+    """Write a file so that it is either absent, old, or complete: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class CorpusStore:
+    """The SQLite index and version files of one output folder."""
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "policies").mkdir(exist_ok=True)
+        self.db = sqlite3.connect(self.out / "corpus.sqlite", isolation_level=None, timeout=60)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self._clean_temp_files()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _clean_temp_files(self) -> None:
+        for tmp in (self.out / "policies").glob("*/.tmp-*"):
+            tmp.unlink(missing_ok=True)
+
+    def transaction(self):
+        return _Transaction(self.db)
+
+    # -- seeds and URLs ---------------------------------------------------------------------
+    def add_seed(self, site: str, url: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO seeds VALUES (?,?,?)", (site, url, time.time()))
+            self.db.execute("INSERT OR IGNORE INTO urls (site, url, hops) VALUES (?,?,0)", (site, url))
+
+    def add_url(self, site: str, url: str, via_url: str, via_timestamp: str, hops: int) -> bool:
+        """Record a URL a site's policy moved to. True when it is new for that site."""
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO urls (site, url, via_url, via_timestamp, hops) VALUES (?,?,?,?,?)",
+                (site, url, via_url, via_timestamp, hops))
+            return cur.rowcount > 0
+
+    def site_urls(self, site: str) -> list[tuple[str, int, str | None]]:
+        """(url, hops, last CDX timestamp seen) for every URL of a site."""
+        return list(self.db.execute(
+            "SELECT url, hops, last_timestamp FROM urls WHERE site=? ORDER BY hops, url", (site,)))
+
+    def cdx_checked(self, site: str, url: str, last_timestamp: str | None) -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE urls SET last_timestamp=max(coalesce(last_timestamp,''), coalesce(?,'')), "
+                "cdx_checked_at=? WHERE site=? AND url=?", (last_timestamp, time.time(), site, url))
+
+    # -- captures -------------------------------------------------------------------------------
+    def resolve_revisit(self, digest: str) -> str | None:
+        """The payload key of the non-revisit capture a revisit repeats, if known."""
+        row = self.db.execute(
+            "SELECT payload_key FROM captures WHERE digest=? AND payload_key NOT LIKE 'revisit:%' "
+            "AND (status < 300 OR status >= 400) ORDER BY timestamp LIMIT 1", (digest,)).fetchone()
+        return row[0] if row else None
+
+    def add_captures(self, site: str, query_url: str, records: Iterable[tuple[CdxRecord, str]]) -> int:
+        """Store CDX rows with their payload keys; returns how many were new."""
+        new = 0
+        with self.transaction():
+            for rec, key in records:
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (site, rec.timestamp, rec.url, query_url, rec.urlkey, rec.mimetype, rec.status,
+                     rec.digest, rec.length, key))
+                new += cur.rowcount
+            if new:
+                self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
+        return new
+
+    def capture_exists(self, site: str, timestamp: str, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=?",
+                               (site, timestamp, url)).fetchone() is not None
+
+    def captures(self, site: str) -> list[sqlite3.Row]:
+        self.db.row_factory = sqlite3.Row
+        try:
+            return list(self.db.execute(
+                "SELECT * FROM captures WHERE site=? ORDER BY timestamp, original", (site,)))
+        finally:
+            self.db.row_factory = None
+
+    def fetched_keys(self, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT payload_key FROM fetches WHERE payload_key IN ({q})", chunk))
+        return found
+
+    def unfetched(self, site: str, query_url: str | None = None) -> list[PendingFetch]:
+        """Captures of a site (or one URL) whose payload has not been fetched, oldest first."""
+        sql = ("SELECT c.payload_key, c.timestamp, c.original, c.status, c.digest FROM captures c "
+               "LEFT JOIN fetches f ON f.payload_key = c.payload_key WHERE c.site=? "
+               "AND f.payload_key IS NULL")
+        args: list = [site]
+        if query_url:
+            sql += " AND c.query_url=?"
+            args.append(query_url)
+        sql += " ORDER BY c.timestamp"
+        return [PendingFetch(*row) for row in self.db.execute(sql, args)]
+
+    # -- fetches and texts ------------------------------------------------------------------------
+    def record_fetch(self, *, payload_key: str, timestamp: str, url: str, status: int | None,
+                     digest: str, outcome: str, http_status: int | None = None,
+                     location: str | None = None, location_timestamp: str | None = None,
+                     text_hash: str | None = None, reason: str | None = None,
+                     digest_ok: bool | None = None, size: int | None = None,
+                     extracted: dict | None = None, sites: Iterable[str] = ()) -> None:
+        """Store the outcome of one payload fetch (and its text) in one transaction."""
+        with self.transaction():
+            if extracted and extracted.get("markdown"):
+                self.db.execute(
+                    "INSERT OR IGNORE INTO texts VALUES (?,?,?,?,?,?,?)",
+                    (extracted["text_hash"], extracted["title"],
+                     zlib.compress(extracted["markdown"].encode("utf-8"), 6), extracted["words"],
+                     extracted["language"], extracted["encoding"], extracted["extractor"]))
+            self.db.execute(
+                "INSERT OR REPLACE INTO fetches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (payload_key, timestamp, url, status, digest, outcome, http_status, location,
+                 location_timestamp, text_hash, reason,
+                 None if digest_ok is None else int(digest_ok), size, time.time()))
+            for site in sites:
+                self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
+
+    def fetch_row(self, payload_key: str) -> tuple | None:
+        return self.db.execute("SELECT outcome, location, location_timestamp FROM fetches "
+                               "WHERE payload_key=?", (payload_key,)).fetchone()
+
+    def sites_of_key(self, payload_key: str) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT site FROM captures WHERE payload_key=?", (payload_key,))]
+
+    def text(self, text_hash: str) -> str:
+        row = self.db.execute("SELECT markdown FROM texts WHERE text_hash=?", (text_hash,)).fetchone()
+        if row is None:
+            raise KeyError(text_hash)
+        return zlib.decompress(row[0]).decode("utf-8")
+
+    def log_error(self, site: str | None, url: str | None, timestamp: str | None, message: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT INTO errors VALUES (?,?,?,?,?)",
+                            (site, url, timestamp, message, time.time()))
+
+    # -- versions -------------------------------------------------------------------------------
+    def dirty_sites(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT site FROM dirty_sites ORDER BY site")]
+
+    def timeline(self, site: str) -> Iterator[tuple[str, str, str]]:
+        """(timestamp, url, text_hash) of every capture of a site whose text is known."""
+        return iter(self.db.execute(
+            "SELECT c.timestamp, c.original, f.text_hash FROM captures c JOIN fetches f "
+            "ON f.payload_key = c.payload_key WHERE c.site=? AND f.outcome='text' "
+            "ORDER BY c.timestamp, c.original", (site,)).fetchall())
+
+    def build_versions(self, site: str) -> tuple[int, int]:
+        """Derive a site's version files from its captures; returns (written, removed).
+
+        A capture starts a new version when its text differs from the previous capture's text.
+        Idempotent: files and rows are reconciled with what the index says.
+        """
+        wanted: dict[str, tuple[str, str]] = {}
+        previous = None
+        for timestamp, url, thash in self.timeline(site):
+            if thash != previous:
+                wanted[timestamp] = (url, thash)
+                previous = thash
+        have = {ts: (url, th, path) for ts, url, th, path in self.db.execute(
+            "SELECT timestamp, url, text_hash, path FROM versions WHERE site=?", (site,))}
+        written = removed = 0
+        for ts, (url, thash) in wanted.items():
+            path = version_path(self.out, site, ts)
+            rel = str(path.relative_to(self.out.resolve()))
+            if have.get(ts, (None, None, None))[:2] == (url, thash) and path.exists():
+                continue
+            atomic_write(path, render_document(site, ts, url, self.text(thash)))
+            words, language = self.db.execute(
+                "SELECT words, language FROM texts WHERE text_hash=?", (thash,)).fetchone()
+            with self.transaction():
+                self.db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)",
+                                (site, ts, url, thash, words, language, rel))
+            written += 1
+        for ts in set(have) - set(wanted):
+            (self.out / have[ts][2]).unlink(missing_ok=True)
+            with self.transaction():
+                self.db.execute("DELETE FROM versions WHERE site=? AND timestamp=?", (site, ts))
+            removed += 1
+        with self.transaction():
+            self.db.execute("DELETE FROM dirty_sites WHERE site=?", (site,))
+        return written, removed
+
+    def build_all_dirty(self) -> tuple[int, int]:
+        total_w = total_r = 0
+        for site in self.dirty_sites():
+            w, r = self.build_versions(site)
+            total_w += w
+            total_r += r
+        return total_w, total_r
+
+    # -- summaries ------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        q = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "sites": q("SELECT count(DISTINCT site) FROM seeds"),
+            "captures": q("SELECT count(*) FROM captures"),
+            "fetches": q("SELECT count(*) FROM fetches"),
+            "texts": q("SELECT count(*) FROM texts"),
+            "versions": q("SELECT count(*) FROM versions"),
+            "errors": q("SELECT count(*) FROM errors"),
+        }
+
+    def site_dir(self, site: str) -> Path:
+        return self.out / "policies" / safe_component(site)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        self.outer = False
+
+    def __enter__(self):
+        self.outer = not self.db.in_transaction
+        if self.outer:
+            self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.outer:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+class StoragePipeline:
+    """Writes fetch outcomes and texts to the index; builds version files at the end of a crawl."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        store: CorpusStore = self.crawler.spider.store
+        extracted = item.get("extracted")
+        outcome = item["outcome"]
+        reason = item.get("reason")
+        thash = None
+        if outcome == "payload":
+            if extracted and extracted.get("markdown"):
+                outcome, thash = "text", extracted["text_hash"]
+                reason = extracted.get("reason")
+            else:
+                outcome = "no-text"
+                reason = (extracted or {}).get("reason") or reason or "no text"
+                logger.warning("No text from %s at %s (site %s): %s", item["url"],
+                               item["timestamp"], item["site"], reason)
+        store.record_fetch(
+            payload_key=item["payload_key"], timestamp=item["timestamp"], url=item["url"],
+            status=item.get("status"), digest=item.get("digest", ""), outcome=outcome,
+            http_status=item.get("http_status"), location=item.get("location"),
+            location_timestamp=item.get("location_timestamp"), text_hash=thash, reason=reason,
+            digest_ok=item.get("digest_ok"), size=item.get("size"), extracted=extracted,
+            sites=store.sites_of_key(item["payload_key"]) or [item["site"]])
+        self.stats.inc_value(f"palimpsest/fetch_outcome/{outcome}")
+        item.pop("body", None)
+        return item
+
+    def close_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        written, removed = spider.store.build_all_dirty()
+        self.stats.set_value("palimpsest/versions_written", written)
+        self.stats.set_value("palimpsest/versions_removed", removed)
