@@ -78,14 +78,19 @@ class ArchiveRetryMiddleware:
         if not key:
             return response
         if response.status == 429:
-            state = self.gate.state(key)
-            pause = min(self.pause_429 * (2 ** state.consecutive_429), self.pause_429_max)
-            state.consecutive_429 += 1
-            self.gate.pause(key, pause)
             self.stats.inc_value("palimpsest/rate_limited_429")
-            self.stats.inc_value("palimpsest/pause_seconds", int(pause))
-            logger.warning("Archive answered 429 Too Many Requests for %s: pausing %s for %.0f s",
-                           request.url, key, pause)
+            state = self.gate.state(key)
+            sent_at = request.meta.get("palimpsest_sent_at", float("inf"))
+            if sent_at >= state.pause_started:
+                # A new 429 (not one of the requests already in flight when we paused): pause
+                # the slot, longer each time the archive still refuses after a pause.
+                pause = min(self.pause_429 * (2 ** state.consecutive_429), self.pause_429_max)
+                state.consecutive_429 += 1
+                state.pause_started = self.gate.clock()
+                self.gate.pause(key, pause)
+                self.stats.inc_value("palimpsest/pause_seconds", int(pause))
+                logger.warning("Archive answered 429 Too Many Requests for %s: pausing %s for "
+                               "%.0f s", request.url, key, pause)
             return self._retry(request, "palimpsest_429", "429") or response
         self._success(key)
         if response.status >= 500:

@@ -31,6 +31,7 @@ class _GateState:
     next_allowed: float = 0.0
     paused_until: float = 0.0
     consecutive_429: int = 0
+    pause_started: float = -1.0  # monotonic time the current 429 pause began
     sent: int = 0
     send_times: list[float] = field(default_factory=list)
 
@@ -117,7 +118,8 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
                 self._configured.add(key)
             waited = time.monotonic()
             await self.gate.wait(key)
-            waited = time.monotonic() - waited
+            request.meta["palimpsest_sent_at"] = time.monotonic()
+            waited = request.meta["palimpsest_sent_at"] - waited
             if waited > 1 and self.stats:
                 self.stats.inc_value("palimpsest/gate_wait_seconds", int(waited))
             if self.stats:

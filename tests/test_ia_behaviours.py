@@ -1,0 +1,154 @@
+"""Internet Archive behaviours pywb lacks, against a local fixture server: JSON-array CDX with
+resumeKey paging, rewritten redirects, 302-to-nearest, 429 storms, refused connections, 5xx."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import citp, last_run, run_palimpsest
+from crawler.pywb_server import free_port
+from ia_fixture import FixtureCapture, IAFixture
+
+POLICY = "http://www.example-shop.test/privacy"
+MOVED = "http://www.example-shop.test/legal/privacy-notice"
+
+
+def page(text: str) -> bytes:
+    return (f"<html><head><title>Example Shop Privacy</title></head><body><div id='main'>"
+            f"<h1>Privacy</h1><p>{text}</p><p>We keep your order history for six years and never "
+            f"sell your personal data to advertisers or brokers.</p></div></body></html>").encode()
+
+
+def history() -> list[FixtureCapture]:
+    return [
+        FixtureCapture(POLICY, "20100101000000", page("Version one of our policy text.")),
+        FixtureCapture(POLICY, "20100601000000", page("Version one of our policy text.")),
+        FixtureCapture(POLICY, "20110101000000", page("Version two of our policy text.")),
+        FixtureCapture(POLICY, "20120101000000", status=301, location=MOVED),
+        FixtureCapture(POLICY, "20130101000000", status=301, location=MOVED),
+        FixtureCapture(MOVED, "20120101000003", page("Version three, at a new address.")),
+    ]
+
+
+@pytest.fixture
+def fixture():
+    f = IAFixture(history()).start()
+    yield f
+    f.stop()
+
+
+def seeds(tmp_path: Path) -> str:
+    p = tmp_path / "seeds.txt"
+    p.write_text(f"# plain list of URLs\n{POLICY}\n")
+    return str(p)
+
+
+def crawl(fixture_url: str, tmp_path: Path, *settings: str, rates=("0", "0")):
+    out = tmp_path / "out"
+    args = ["crawl", seeds(tmp_path), "--out", str(out), "--archive", fixture_url, "--dialect", "ia",
+            "--cdx-per-minute", rates[0], "--snapshots-per-second", rates[1]]
+    for s in settings:
+        args += ["-s", s]
+    result = run_palimpsest(*args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, last_run(out), result
+
+
+def test_ia_dialect_paging_and_rewritten_redirects(fixture, tmp_path):
+    out, summary, _ = crawl(fixture.url, tmp_path, "PALIMPSEST_CDX_PAGE_SIZE=2")
+    # 5 rows of the policy URL at 2 per page: 3 pages; 1 page for the moved URL
+    assert len(fixture.requests("cdx")) == 4
+    # distinct payloads: v1, v2, the redirect (both 301s share digest and URL), v3 at the new URL
+    assert len(fixture.requests("web")) == 4
+    versions = sorted(p.stem for p in (out / "policies" / "example-shop.test").glob("*.md"))
+    assert versions == ["20100101000000", "20110101000000", "20120101000003"]
+    db = sqlite3.connect(out / "corpus.sqlite")
+    assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 6  # page-edge repeats dropped
+    assert db.execute("SELECT location FROM fetches WHERE outcome='redirect'").fetchone()[0] == MOVED
+
+
+def test_request_spacing_respects_rates(fixture, tmp_path):
+    crawl(fixture.url, tmp_path, rates=("120", "4"))  # 0.5 s between CDX, 0.25 s between snapshots
+    for kind, gap in (("cdx", 0.5), ("web", 0.25)):
+        times = [t for t, *_ in fixture.requests(kind)]
+        assert len(times) >= 2
+        assert min(b - a for a, b in zip(times, times[1:])) >= gap * 0.95, (kind, times)
+
+
+def test_429_pauses_the_slot_with_growing_backoff(fixture, tmp_path):
+    fixture.script.queue["web"] = [429] * 8  # two waves of 429s at concurrency 4
+    _, summary, result = crawl(fixture.url, tmp_path, "PALIMPSEST_429_PAUSE=1.5")
+    web = fixture.requests("web")
+    refused = [t for t, _, _, status in web if status == 429]
+    assert len(refused) == 8 and summary["rate_limited_429"] == 8
+    # No request was sent during a pause: none arrived between a 429 and the pause's end
+    # (requests already in flight when the 429 came back arrive within milliseconds).
+    for t429 in refused:
+        assert not [t for t, *_ in web if t429 + 0.1 < t < t429 + 1.5 * 0.95], t429
+    # The archive kept refusing after the first pause: the next pause doubled.
+    waves = [refused[0]] + [b for a, b in zip(refused, refused[1:]) if b - a > 0.5]
+    assert len(waves) >= 3, refused
+    assert waves[1] - waves[0] >= 1.5 * 0.95 and waves[2] - waves[1] >= 3.0 * 0.95
+    assert len([r for r in web if r[3] != 429]) == 4  # every payload (3 pages, 1 redirect) once
+    assert "429" in result.stderr and "pausing" in result.stderr
+
+
+def test_5xx_retried_later(fixture, tmp_path):
+    fixture.script.queue["cdx"] = [504]
+    fixture.script.queue["web"] = [503]
+    out, summary, _ = crawl(fixture.url, tmp_path, "PALIMPSEST_RETRY_DELAY=0.5")
+    cdx = fixture.requests("cdx")
+    assert cdx[0][3] == 504 and cdx[1][3] == 200 and cdx[1][0] - cdx[0][0] >= 0.45
+    assert summary["errors"] == 0
+    assert len(list((out / "policies").rglob("*.md"))) == 3
+
+
+def test_refused_connection_pauses_long(tmp_path):
+    port = free_port()
+    started = {}
+
+    def late_start():
+        time.sleep(1.0)
+        started["fixture"] = IAFixture(history(), port=port).start()
+
+    threading.Thread(target=late_start, daemon=True).start()
+    t0 = time.time()
+    try:
+        out, summary, result = crawl(f"http://127.0.0.1:{port}", tmp_path, "PALIMPSEST_REFUSED_PAUSE=3")
+    finally:
+        time.sleep(0.1)
+    fixture = started["fixture"]
+    try:
+        assert summary["connection_refused"] == 1  # one refusal, then a long pause, not a retry storm
+        first = fixture.requests()[0][0]
+        assert first - t0 >= 3.0
+        assert "refused" in result.stderr
+        assert len(list((out / "policies").rglob("*.md"))) == 3
+    finally:
+        fixture.stop()
+
+
+def test_archive_redirect_to_nearest_is_recorded_not_followed(tmp_path):
+    _, body, _ = citp("kickerstart.com")
+    caps = [FixtureCapture(POLICY, "20140714044142", body),
+            FixtureCapture(POLICY, "20150101000000", page("a capture IA cannot replay"),
+                           served_timestamp="20140714044142")]
+    fixture = IAFixture(caps).start()
+    try:
+        out, summary, result = crawl(fixture.url, tmp_path)
+        paths = sorted(p for _, kind, p, _ in fixture.requests("web"))
+        assert paths == [f"/web/20140714044142id_/{POLICY}", f"/web/20150101000000id_/{POLICY}"]
+        db = sqlite3.connect(out / "corpus.sqlite")
+        row = db.execute("SELECT outcome, location_timestamp FROM fetches WHERE timestamp='20150101000000'"
+                         ).fetchone()
+        assert row == ("archive-redirect", "20140714044142")
+        assert "not followed" in result.stderr
+        versions = sorted(p.stem for p in (out / "policies").rglob("*.md"))
+        assert versions == ["20140714044142"]
+    finally:
+        fixture.stop()

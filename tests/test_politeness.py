@@ -1,0 +1,51 @@
+"""The per-process rate gate, and the politeness defaults (the Internet Archive's limits)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from scrapy.settings import Settings
+
+from crawler.politeness import RateGate
+
+
+def test_gate_spaces_requests_and_holds_pauses():
+    gate = RateGate()
+    gate.configure("h/cdx", 20)  # 50 ms apart
+
+    async def run():
+        sent = []
+        async def one():
+            await gate.wait("h/cdx")
+            sent.append(time.monotonic())
+        await asyncio.gather(*(one() for _ in range(5)))
+        gate.pause("h/cdx", 0.3)
+        paused_at = time.monotonic()
+        await gate.wait("h/cdx")
+        return sent, time.monotonic() - paused_at
+
+    sent, waited = asyncio.run(run())
+    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    assert min(gaps) >= 0.045
+    assert waited >= 0.29
+
+
+def test_gates_are_shared_per_process_and_slowest_rate_wins():
+    a, b = RateGate.shared("t1"), RateGate.shared("t1")
+    assert a is b and RateGate.shared("t2") is not a
+    a.configure("k", 8)
+    a.state("k").sent = 1
+    a.configure("k", 100)  # a second crawler in the process cannot raise the shared rate
+    assert a.state("k").interval == 1 / 8
+
+
+def test_defaults_are_the_internet_archive_limits():
+    s = Settings()
+    s.setmodule("crawler.settings")
+    assert s.getfloat("PALIMPSEST_CDX_PER_MINUTE") == 24
+    assert s.getfloat("PALIMPSEST_SNAPSHOTS_PER_SECOND") == 8
+    assert s.getfloat("PALIMPSEST_429_PAUSE") >= 60
+    assert s.getfloat("PALIMPSEST_REFUSED_PAUSE") >= 3600
+    assert not s.getbool("RETRY_ENABLED")  # Scrapy's retry would hammer on 429
+    assert "contact" in s.get("USER_AGENT").lower() or "+http" in s.get("USER_AGENT")
