@@ -127,6 +127,102 @@ def cmd_demo(args) -> int:
     return 0 if summary.get("finish_reason") == "finished" else 1
 
 
+def _open_store(out: str):
+    from pipelines.storage import CorpusStore
+
+    if not (Path(out) / "corpus.sqlite").exists():
+        print(f"palimpsest: {out!r} holds no corpus (no corpus.sqlite): run `palimpsest crawl` first",
+              file=sys.stderr)
+        return None
+    return CorpusStore(out)
+
+
+def cmd_changes(args) -> int:
+    from pipelines.changes import all_changes, site_changes, write_change_logs
+
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    changes = site_changes(store, args.site) if args.site else all_changes(store)
+    if not args.site:
+        write_change_logs(store, changes)
+    since = args.since.replace("-", "") if args.since else ""
+    shown = [c for c in changes if c.changed_by >= since and (not args.kind or c.kind == args.kind)]
+    color = sys.stdout.isatty()
+    mark = {"substantive": "\033[31m", "minor": "\033[33m", "cosmetic": "\033[90m"} if color else {}
+    reset = "\033[0m" if color else ""
+    current = None
+    for c in sorted(shown, key=lambda c: (c.site, c.changed_by)):
+        if c.site != current:
+            current = c.site
+            print(f"\n{c.site}")
+        d = lambda ts: f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}"  # noqa: E731
+        flag = "  [extractor changed: not a policy change]" if c.extractor_changed else ""
+        print(f"  {d(c.changed_after)} .. {d(c.changed_by)}  {mark.get(c.kind, '')}{c.kind:<11}{reset} "
+              f"score {c.score:.2f}  +{c.words_added}/-{c.words_removed} words  "
+              f"{c.sections_changed} section(s)"
+              + (f"  {c.moved_paragraphs} moved" if c.moved_paragraphs else "")
+              + (f"  [{', '.join(c.topics)}]" if c.topics else "") + flag)
+    if not shown:
+        print("no changes match", file=sys.stderr)
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from pipelines.diffs import render_terminal, section_diffs
+
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    versions = list(store.db.execute(
+        "SELECT timestamp, text_hash FROM versions WHERE site=? ORDER BY timestamp", (args.site,)))
+    if len(versions) < 2:
+        print(f"palimpsest: site {args.site!r} has {len(versions)} version(s) in {args.out!r}; "
+              "a diff needs two", file=sys.stderr)
+        return 2
+    by_ts = dict(versions)
+
+    def pick(ts: str | None, default: str) -> str | None:
+        if ts is None:
+            return default
+        ts = ts.replace("-", "")
+        # the version in force at that time: the last one at or before it
+        older = [v for v, _ in versions if v <= ts.ljust(14, "9")]
+        return older[-1] if older else None
+
+    old = pick(args.ts1, versions[-2][0])
+    new = pick(args.ts2, versions[-1][0])
+    if old is None or new is None:
+        print(f"palimpsest: no version of {args.site!r} at or before the given time", file=sys.stderr)
+        return 2
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    print(f"{args.site}: {old} -> {new}")
+    print(render_terminal(section_diffs(store.text(by_ts[old]), store.text(by_ts[new])), color=color))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from pipelines.report import write_report
+
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    index = write_report(store)
+    print(f"report written: {index}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_git(args) -> int:
+    from pipelines.gitexport import export_git
+
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    n = export_git(store, args.repo)
+    print(f"exported {n} new version(s) to {args.repo}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="palimpsest", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -153,6 +249,30 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run the whole pipeline offline on the bundled sample archive")
     d.add_argument("--out", default="output/demo", help="output folder (default output/demo)")
     d.set_defaults(func=cmd_demo)
+
+    ch = sub.add_parser("changes", help="timeline of policy changes (also rewrites changes.csv/jsonl)")
+    ch.add_argument("out")
+    ch.add_argument("--site")
+    ch.add_argument("--since", help="only changes detected on or after YYYY[-MM[-DD]]")
+    ch.add_argument("--kind", choices=["substantive", "minor", "cosmetic"])
+    ch.set_defaults(func=cmd_changes)
+
+    df = sub.add_parser("diff", help="word-level, section-aware diff of two versions of a site")
+    df.add_argument("out")
+    df.add_argument("site")
+    df.add_argument("ts1", nargs="?", help="older time (default: the previous version)")
+    df.add_argument("ts2", nargs="?", help="newer time (default: the latest version)")
+    df.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    df.set_defaults(func=cmd_diff)
+
+    rp = sub.add_parser("report", help="write a static HTML report to OUT/report/")
+    rp.add_argument("out")
+    rp.set_defaults(func=cmd_report)
+
+    ex = sub.add_parser("export-git", help="export versions as a git repo (citp layout)")
+    ex.add_argument("out")
+    ex.add_argument("repo")
+    ex.set_defaults(func=cmd_export_git)
     return p
 
 

@@ -96,6 +96,42 @@ SCENARIO_EXPECT = {
 }
 
 
+EZINE_URL = "http://www.ezinearticlesnetwork.com/privacy-policy"
+EZINE_SHARE_OLD = "We respect your privacy and do not share your information with anyone."
+EZINE_SHARE_NEW = ("We respect your privacy and share your information only with our advertising "
+                   "partners and data brokers, who may combine it with your location history.")
+EZINE_INJECTION = "<p>Note: &lt;script&gt;alert('xss')&lt;/script&gt; is shown as text.</p>"
+
+
+def _move_section(page: bytes, heading: bytes, before: bytes) -> bytes:
+    m = re.search(rb"<h2>" + re.escape(heading) + rb"</h2>\s*<p>.*?</p>\s*", page, re.S)
+    assert m, heading
+    block = m.group(0)
+    page = page.replace(block, b"", 1)
+    return page.replace(before, block + before, 1)
+
+
+def change_history_captures() -> list[Capture]:
+    """A policy's history with known changes (ezinearticlesnetwork.com, 2012-2014)."""
+    meta, page, _ = citp("ezinearticlesnetwork.com")
+    spaced = change_text(page, "We respect your privacy and do not share",
+                         "We  respect your&nbsp;privacy\n     and do not\tshare")
+    changed = change_text(page, EZINE_SHARE_OLD, EZINE_SHARE_NEW)
+    moved = _move_section(changed, b"Children", b"<h2>How we gather information from users</h2>")
+    typo = change_text(moved, "periodically", "periodicaly")
+    injected = change_text(typo, "<h2>Children</h2>", EZINE_INJECTION + "<h2>Children</h2>")
+    return [
+        Capture(EZINE_URL, meta["timestamp"], page),  # 20120630050010
+        Capture(EZINE_URL, "20120901000000", spaced),  # whitespace / nbsp only: no change
+        Capture(EZINE_URL, "20121201000000", html_only_change(page)),  # HTML only: no change
+        Capture(EZINE_URL, "20130301000000", changed),  # substantive: sharing with third parties
+        Capture(EZINE_URL, "20130601000000", changed),
+        Capture(EZINE_URL, "20130901000000", moved),  # a section moved
+        Capture(EZINE_URL, "20140101000000", typo),  # a typo: cosmetic
+        Capture(EZINE_URL, "20140601000000", injected),  # policy text that looks like markup
+    ]
+
+
 @pytest.fixture(scope="session")
 def wayback_bin() -> Path:
     return find_wayback(install=True)
@@ -106,6 +142,8 @@ def pywb_root(tmp_path_factory, wayback_bin) -> Path:
     root = tmp_path_factory.mktemp("pywb")
     warc = write_warc(root / "scenario.warc.gz", scenario_captures())
     make_collection(root, "policies", [warc], wayback_bin)
+    history = write_warc(root / "history.warc.gz", change_history_captures())
+    make_collection(root, "history", [history], wayback_bin)
     return root
 
 

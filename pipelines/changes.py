@@ -1,0 +1,277 @@
+"""Changes between successive text versions of a policy: when, how much, and what exactly.
+
+For each pair of successive versions of a site this computes the bracket in which the change
+happened (the last capture with the old text, the first with the new), word-level additions and
+removals (difflib), the sections touched (aligned by headings), moved paragraphs, and a
+policy-aware significance score in [0, 1] with a kind: substantive, minor or cosmetic.
+Whitespace, Unicode-space and quote-style differences never count (versions are already keyed
+by a normalised text hash); HTML-only changes never produce a version at all.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import difflib
+import io
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from pipelines.seedformat import normalize_text
+from pipelines.storage import atomic_write
+
+# Policy-aware weights: what a reader of privacy policies cares about most.
+POLICY_TOPICS: dict[str, tuple[float, tuple[str, ...]]] = {
+    "data categories": (0.8, ("location", "geolocation", "biometric", "health", "financial",
+                              "contacts", "browsing history", "device identifier", "ip address",
+                              "phone number", "date of birth", "social security", "precise",
+                              "sensitive", "genetic", "audio", "photos", "camera", "microphone")),
+    "third parties": (0.9, ("third part", "third-part", "partner", "advertis", "sell", "sale of",
+                            "affiliate", "share", "disclose", "vendor", "processor", "broker")),
+    "retention": (0.7, ("retain", "retention", "keep your", "stored for", "delete", "deletion",
+                        "months", "years")),
+    "rights": (0.8, ("right to", "access", "erasure", "opt out", "opt-out", "object", "withdraw",
+                     "consent", "gdpr", "ccpa", "data protection authority", "complain")),
+    "arbitration": (1.0, ("arbitration", "class action", "jury", "waive", "governing law",
+                          "jurisdiction")),
+    "children": (0.8, ("children", "child", "under 13", "under the age", "minor")),
+    "tracking": (0.7, ("cookie", "pixel", "beacon", "track", "analytics", "fingerprint")),
+    "transfers": (0.6, ("transfer", "outside the", "international", "privacy shield",
+                        "standard contractual")),
+    "security": (0.5, ("security", "encrypt", "breach")),
+}
+_WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$|^\*\*(.+?)\*\*\s*$")
+
+
+@dataclass
+class Section:
+    heading: str
+    paragraphs: list[str]
+
+
+@dataclass
+class Change:
+    site: str
+    url: str
+    previous_timestamp: str
+    timestamp: str
+    changed_after: str
+    changed_by: str
+    similarity: float
+    words_added: int
+    words_removed: int
+    sections_changed: int
+    kind: str
+    score: float
+    topics: list[str] = field(default_factory=list)
+    moved_paragraphs: int = 0
+    extractor_changed: bool = False
+
+    def row(self) -> dict:
+        d = asdict(self)
+        d["topics"] = ";".join(self.topics)
+        return d
+
+
+CSV_FIELDS = ["site", "url", "previous_timestamp", "timestamp", "changed_after", "changed_by",
+              "similarity", "words_added", "words_removed", "sections_changed", "kind", "score",
+              "topics", "moved_paragraphs", "extractor_changed"]
+
+
+def words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(normalize_text(text)) if w.strip()]
+
+
+def paragraphs(markdown: str) -> list[str]:
+    return [normalize_text(p) for p in re.split(r"\n\s*\n", markdown) if normalize_text(p)]
+
+
+def sections(markdown: str) -> list[Section]:
+    """Split markdown at headings (``#`` lines or lines that are entirely bold)."""
+    out = [Section("", [])]
+    for para in paragraphs(markdown):
+        m = _HEADING.match(para)
+        if m and len(para) < 200:
+            out.append(Section(normalize_text(m.group(2) or m.group(3) or ""), []))
+        else:
+            out[-1].paragraphs.append(para)
+    return [s for s in out if s.heading or s.paragraphs]
+
+
+def word_opcodes(old: list[str], new: list[str]):
+    return difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+
+
+def align_sections(old: list[Section], new: list[Section]) -> list[tuple[Section | None, Section | None]]:
+    """Pair sections by heading (exact, then closest heading above 0.6 similarity), in order."""
+    pairs: list[tuple[Section | None, Section | None]] = []
+    used: set[int] = set()
+    index = {s.heading.lower(): i for i, s in enumerate(old)}
+    for ns in new:
+        j = index.get(ns.heading.lower())
+        if j is None or j in used:
+            best, j = 0.6, None
+            for i, os_ in enumerate(old):
+                if i in used:
+                    continue
+                r = difflib.SequenceMatcher(None, os_.heading.lower(), ns.heading.lower()).ratio()
+                if r > best:
+                    best, j = r, i
+        if j is not None:
+            used.add(j)
+            pairs.append((old[j], ns))
+        else:
+            pairs.append((None, ns))
+    for i, os_ in enumerate(old):
+        if i not in used:
+            pairs.append((os_, None))
+    return pairs
+
+
+def moved_paragraphs(old_md: str, new_md: str) -> set[str]:
+    """Paragraphs present in both versions whose order changed (a move, not delete + add)."""
+    old_p, new_p = paragraphs(old_md), paragraphs(new_md)
+    common = set(old_p) & set(new_p)
+    a = [p for p in old_p if p in common]
+    b = [p for p in new_p if p in common]
+    stay = set()
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            stay.update(a[i1:i2])
+    return {p for p in common if p not in stay}
+
+
+def _is_typo(a: list[str], b: list[str]) -> bool:
+    if len(a) != len(b):
+        return False
+    return all(difflib.SequenceMatcher(None, x.lower(), y.lower()).ratio() >= 0.75 or
+               (x.isdigit() and y.isdigit()) for x, y in zip(a, b))
+
+
+def compare(old_md: str, new_md: str) -> dict:
+    """Measures of the change from ``old_md`` to ``new_md`` (markdown bodies)."""
+    moved = moved_paragraphs(old_md, new_md)
+    strip = lambda md: "\n\n".join(p for p in paragraphs(md) if p not in moved)  # noqa: E731
+    ow, nw = words(strip(old_md)), words(strip(new_md))
+    added: list[str] = []
+    removed: list[str] = []
+    cosmetic = True
+    for tag, i1, i2, j1, j2 in word_opcodes(ow, nw):
+        if tag == "equal":
+            continue
+        removed += ow[i1:i2]
+        added += nw[j1:j2]
+        if not (tag == "replace" and _is_typo(ow[i1:i2], nw[j1:j2])) and \
+                not all(not w.isalnum() for w in ow[i1:i2] + nw[j1:j2]):
+            cosmetic = False
+    similarity = difflib.SequenceMatcher(None, words(old_md), words(new_md), autojunk=False).ratio()
+    changed_sections = 0
+    for os_, ns in align_sections(sections(old_md), sections(new_md)):
+        if os_ is None or ns is None:
+            changed_sections += 1
+        elif [p for p in os_.paragraphs if p not in moved] != [p for p in ns.paragraphs if p not in moved]:
+            changed_sections += 1
+    changed_text = " ".join(added + removed).lower()
+    topics = [name for name, (_, pats) in POLICY_TOPICS.items() if any(p in changed_text for p in pats)]
+    topic_weight = max((POLICY_TOPICS[t][0] for t in topics), default=0.0)
+    n_changed = len([w for w in added + removed if w.isalnum()])
+    magnitude = min(1.0, n_changed / max(40, len(ow)) * 4)
+    if n_changed == 0 and moved:
+        kind, score = "minor", 0.05  # only a reordering
+    elif cosmetic and n_changed <= 6:
+        kind, score = "cosmetic", round(min(0.1, 0.02 * n_changed), 3)
+    else:
+        weight = topic_weight if n_changed >= 3 else topic_weight * 0.3
+        score = round(min(1.0, 0.65 * weight + 0.35 * magnitude ** 0.5), 3)
+        kind = "substantive" if score >= 0.35 else "minor"
+    return {"similarity": round(similarity, 4), "words_added": len([w for w in added if w.isalnum()]),
+            "words_removed": len([w for w in removed if w.isalnum()]),
+            "sections_changed": changed_sections, "kind": kind, "score": score, "topics": topics,
+            "moved_paragraphs": len(moved)}
+
+
+CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS change_measures (
+    old_hash TEXT NOT NULL, new_hash TEXT NOT NULL, measures TEXT NOT NULL,
+    PRIMARY KEY (old_hash, new_hash))"""
+
+
+def measure(store, old_hash: str, new_hash: str) -> dict:
+    """compare() of two stored texts, cached in the index (texts never change under a hash)."""
+    store.db.execute(CACHE_SCHEMA)
+    row = store.db.execute("SELECT measures FROM change_measures WHERE old_hash=? AND new_hash=?",
+                           (old_hash, new_hash)).fetchone()
+    if row:
+        return json.loads(row[0])
+    result = compare(store.text(old_hash), store.text(new_hash))
+    with store.transaction():
+        store.db.execute("INSERT OR REPLACE INTO change_measures VALUES (?,?,?)",
+                         (old_hash, new_hash, json.dumps(result)))
+    return result
+
+
+def site_changes(store, site: str) -> list[Change]:
+    """Every change between successive versions of a site, from the corpus index."""
+    timeline = [t for t, _, _ in store.timeline(site)]
+    versions = list(store.db.execute(
+        "SELECT v.timestamp, v.url, v.text_hash, t.extractor FROM versions v JOIN texts t "
+        "ON t.text_hash = v.text_hash WHERE v.site=? ORDER BY v.timestamp", (site,)))
+    out: list[Change] = []
+    for (pts, _purl, phash, pext), (ts, url, thash, ext) in zip(versions, versions[1:]):
+        i = bisect.bisect_left(timeline, ts)
+        changed_after = timeline[i - 1] if i > 0 else pts
+        out.append(Change(site=site, url=url, previous_timestamp=pts, timestamp=ts,
+                          changed_after=changed_after, changed_by=ts,
+                          extractor_changed=pext != ext, **measure(store, phash, thash)))
+    return out
+
+
+def all_changes(store) -> list[Change]:
+    sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM versions ORDER BY site")]
+    return [c for site in sites for c in site_changes(store, site)]
+
+
+def write_change_logs(store, changes: Iterable[Change] | None = None) -> int:
+    """Write OUT/changes.csv and OUT/changes.jsonl (atomically); returns the number of rows."""
+    rows = list(changes if changes is not None else all_changes(store))
+    rows.sort(key=lambda c: (c.site, c.timestamp))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for c in rows:
+        w.writerow(c.row())
+    atomic_write(Path(store.out) / "changes.csv", buf.getvalue())
+    atomic_write(Path(store.out) / "changes.jsonl",
+                 "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in rows))
+    return len(rows)
+
+
+class ChangeLogPipeline:
+    """At the end of a crawl, writes OUT/changes.csv, OUT/changes.jsonl and OUT/feeds/*.xml.
+
+    Scrapy closes pipelines in reverse order, so with a lower order number than StoragePipeline
+    this runs after the version files are built.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        return item
+
+    def close_spider(self, spider=None):
+        from pipelines.feeds import write_feeds
+
+        store = self.crawler.spider.store
+        changes = all_changes(store)
+        n = write_change_logs(store, changes)
+        sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM versions")]
+        write_feeds(Path(store.out), changes, sites)
+        self.crawler.stats.set_value("palimpsest/changes", n)

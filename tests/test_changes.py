@@ -1,0 +1,130 @@
+"""Change tracking on a real page turned into a multi-capture history served by pywb."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from conftest import EZINE_URL, UNLIMITED, last_run, run_palimpsest
+from pipelines.changes import compare
+
+
+@pytest.fixture(scope="module")
+def history_out(pywb, tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("changes")
+    seeds = tmp / "seeds.csv"
+    seeds.write_text(f"site,url\nezinearticlesnetwork.com,{EZINE_URL}\n")
+    out = tmp / "out"
+    result = run_palimpsest("crawl", str(seeds), "--out", str(out), "--archive",
+                            f"{pywb.url}/history", *UNLIMITED)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_changes_found_with_brackets(history_out):
+    rows = list(csv.DictReader((history_out / "changes.csv").open()))
+    got = [(r["changed_after"], r["changed_by"], r["kind"]) for r in rows]
+    assert got == [
+        ("20121201000000", "20130301000000", "substantive"),  # after the HTML-only capture
+        ("20130601000000", "20130901000000", "minor"),  # the moved section
+        ("20130901000000", "20140101000000", "cosmetic"),  # the typo
+        ("20140101000000", "20140601000000", "minor"),  # a short note added
+    ]
+    sharing, moved, typo, _ = rows
+    assert float(sharing["score"]) > 0.6 and "third parties" in sharing["topics"]
+    assert int(sharing["words_added"]) > 10 and sharing["previous_timestamp"] == "20120630050010"
+    assert int(moved["moved_paragraphs"]) >= 1 and moved["words_added"] == moved["words_removed"] == "0"
+    assert float(typo["score"]) < 0.1
+    jsonl = [json.loads(line) for line in (history_out / "changes.jsonl").read_text().splitlines()]
+    assert [j["changed_by"] for j in jsonl] == [r["changed_by"] for r in rows]
+    # whitespace-only and HTML-only captures made no version
+    versions = sorted(p.stem for p in (history_out / "policies" / "ezinearticlesnetwork.com").glob("*.md"))
+    assert versions == ["20120630050010", "20130301000000", "20130901000000", "20140101000000",
+                        "20140601000000"]
+
+
+def test_atom_feed(history_out):
+    feed = ET.parse(history_out / "feeds" / "ezinearticlesnetwork.com.xml").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", ns)
+    assert len(entries) == 4
+    assert entries[-1].find("a:updated", ns).text == "2013-03-01T00:00:00Z"
+    assert "substantive" in entries[-1].find("a:title", ns).text
+
+
+def test_changes_and_diff_commands(history_out):
+    r = run_palimpsest("changes", str(history_out), "--kind", "substantive")
+    assert r.returncode == 0 and r.stdout.count("substantive") == 1 and "2012-12-01 .. 2013-03-01" in r.stdout
+    r = run_palimpsest("diff", str(history_out), "ezinearticlesnetwork.com", "2013-01", "2013-07",
+                       "--color", "never")
+    assert r.returncode == 0
+    assert "We respect your privacy and [-do not-] share your information {+only+} with [-anyone.-] " \
+        "{+our advertising partners and data brokers, who may combine it with your location history.+}" in r.stdout
+    r = run_palimpsest("diff", str(history_out), "ezinearticlesnetwork.com", "20130601", "20130901",
+                       "--color", "never")
+    assert "moved here:" in r.stdout and "{+" not in r.stdout  # a move, not delete + add
+    r = run_palimpsest("diff", str(history_out), "nosuch.example")
+    assert r.returncode == 2 and "nosuch.example" in r.stderr
+
+
+def test_export_git_history(history_out, tmp_path):
+    repo = tmp_path / "corpus-git"
+    r = run_palimpsest("export-git", str(history_out), str(repo))
+    assert r.returncode == 0, r.stderr
+    log = subprocess.run(["git", "-C", str(repo), "log", "--format=%aI|%cI|%s", "--", "e/ez/ezi/ezinearticlesnetwork.com.md"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(log) == 5
+    assert log[-1] == ("2012-06-30T05:00:10Z|2012-06-30T05:00:10Z|ezinearticlesnetwork.com "
+                       "(archived on 2012-06-30)").replace("Z", "+00:00")
+    body = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%b"], capture_output=True,
+                          text=True, check=True).stdout
+    assert json.loads(body)["timestamp"] == "20140601000000"
+    again = run_palimpsest("export-git", str(history_out), str(repo))
+    assert "exported 0 new" in again.stderr
+    patch = subprocess.run(["git", "-C", str(repo), "log", "-p", "--", "e/ez/ezi/ezinearticlesnetwork.com.md"],
+                           capture_output=True, text=True, check=True).stdout
+    added = [line for line in patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert any("share your information only with our advertising partners" in line for line in added)
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_report_in_headless_chromium(history_out, tmp_path):
+    r = run_palimpsest("report", str(history_out))
+    assert r.returncode == 0, r.stderr
+    page = history_out / "report" / "ezinearticlesnetwork.com.html"
+    html = page.read_text()
+    assert "&lt;script&gt;alert(" in html and "<script" not in html.lower()
+    browser = _chromium()
+    if browser is None:
+        import os
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium not installed")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120)
+    assert "id=\"timeline\"" in dom.stdout and "class=\"change\"" in dom.stdout
+    assert "<script" not in dom.stdout.lower()  # the policy's look-alike markup stayed text
+    assert "CONSOLE" not in dom.stderr and "Uncaught" not in dom.stderr
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, *flags, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_whitespace_quotes_and_html_never_count():
+    a = "# T\n\nWe \u201cshare\u201d data with partners.\n\nSecond paragraph here."
+    b = "# T\n\nWe  \"share\"\u00a0data with partners.\n\n\nSecond   paragraph here."
+    m = compare(a, b)
+    assert m["words_added"] == m["words_removed"] == 0
