@@ -27,7 +27,9 @@ def run_crawl(seeds: str, out: str, archive: str = "ia", date_from: str | None =
               date_to: str | None = None, every: str | None = None,
               settings: dict | None = None) -> dict:
     """Run the history spider in this process and return the run summary (OUT/last_run.json)."""
-    s = project_settings({"PALIMPSEST_OUT": out, "PALIMPSEST_ARCHIVE": archive, **(settings or {})})
+    # The archive goes to the spider as an argument, not a setting: Scrapy logs settings, and an
+    # archive URL may hold credentials.
+    s = project_settings({"PALIMPSEST_OUT": out, **(settings or {})})
     process = CrawlerProcess(s, install_root_handler=True)
     kwargs = {"seeds": seeds, "out": out, "archive": archive}
     if date_from:

@@ -3,6 +3,8 @@
 * :class:`ArchiveRetryMiddleware` turns 429s, refused connections, 5xx and transport errors into
   pauses of the archive slot (see :class:`crawler.politeness.RateGate`) and later retries. It
   replaces Scrapy's RetryMiddleware, which retries 429 at once and ignores the archive's blocks.
+* :class:`ArchiveOnlyMiddleware` drops any request that is not addressed to the configured
+  archive: the crawler contacts nothing else.
 * :class:`PayloadDigestMiddleware` computes the SHA-1 digest of the bytes as received, before
   decompression, so the spider can compare it with the CDX digest.
 """
@@ -14,6 +16,7 @@ import logging
 
 from scrapy import Request
 from scrapy.exceptions import (
+    IgnoreRequest,
     CannotResolveHostError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
@@ -140,3 +143,25 @@ class PayloadDigestMiddleware:
         if gate_key(request) and request.meta.get("palimpsest_capture"):
             request.meta[RAW_DIGEST_META] = payload_digest(response.body)
         return response
+
+
+class ArchiveOnlyMiddleware:
+    """Refuses every request that is not for the spider's archive (``spider.archive.owns``)."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls(crawler.stats)
+        mw.crawler = crawler
+        return mw
+
+    def process_request(self, request: Request, spider=None):
+        archive = getattr(self.crawler.spider, "archive", None)
+        if archive is not None and not archive.owns(request.url):
+            self.stats.inc_value("palimpsest/refused_offsite")
+            logger.error("Refusing to contact %s: not the configured archive %s", request.url,
+                         archive.base)
+            raise IgnoreRequest(f"not the configured archive: {request.url}")
+        return None

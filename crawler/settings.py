@@ -51,6 +51,7 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.politeness.PoliteDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ArchiveOnlyMiddleware": 50,
     "crawler.middlewares.ArchiveRetryMiddleware": 550,
     "crawler.middlewares.PayloadDigestMiddleware": 950,
 }

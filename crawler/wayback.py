@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Iterable, Mapping
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 IA_BASE = "https://web.archive.org"
 EMPTY_DIGEST = "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
@@ -158,8 +158,17 @@ class Archive:
 
     def __init__(self, base: str = IA_BASE, dialect: str | None = None, cdx_page_size: int = 10000):
         base = base.rstrip("/")
-        if not urlsplit(base).scheme in ("http", "https"):
-            raise ValueError(f"archive URL must be http(s)://..., got {base!r}")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"archive URL must be http(s)://host[:port][/collection], got "
+                             f"{redact_url(base)!r}")
+        # Credentials never stay in URLs (URLs end up in logs): they go in an Authorization header.
+        self.authorization: str | None = None
+        if parts.username or parts.password:
+            token = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()
+            self.authorization = "Basic " + base64.b64encode(token).decode("ascii")
+            netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+            base = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
         self.base = base
         self.dialect = dialect or ("ia" if urlsplit(base).hostname == "web.archive.org" else "pywb")
         if self.dialect not in ("ia", "pywb"):
@@ -168,6 +177,10 @@ class Archive:
 
     def __repr__(self) -> str:
         return f"Archive({self.base!r}, dialect={self.dialect!r})"
+
+    def owns(self, url: str) -> bool:
+        """True when ``url`` is an address of this archive (the only host we ever contact)."""
+        return url == self.base or url.startswith(self.base + "/") or url.startswith(self.base + "?")
 
     @property
     def host(self) -> str:
@@ -305,6 +318,15 @@ def _parse_pywb_ndjson(text: str) -> CdxPage:
         except (json.JSONDecodeError, CdxFormatError) as exc:
             errors.append(f"line {n}: {exc}: {line[:120]!r}")
     return CdxPage(records, errors, None)
+
+
+def redact_url(url: str) -> str:
+    """A URL with any user:password replaced by '***' (for messages)."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def wayback_link(timestamp: str, url: str) -> str:

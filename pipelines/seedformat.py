@@ -75,9 +75,10 @@ def safe_component(name: str, max_len: int = 120) -> str:
         ascii_name = name
     clean = _UNSAFE.sub("_", ascii_name).strip("._") or "_"
     clean = re.sub(r"\.{2,}", "_", clean)
-    if clean != name or len(clean) > max_len:
+    if clean != ascii_name or len(clean) > max_len:
+        # characters were replaced or cut: a hash of the real name keeps distinct names apart
         suffix = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-        clean = f"{clean[:max_len]}~{suffix}" if clean != name else clean[:max_len]
+        clean = f"{clean[:max_len]}~{suffix}"
     return clean
 
 

@@ -20,6 +20,7 @@ from crawler.middlewares import RAW_DIGEST_META
 from crawler.politeness import SLOT_META
 from crawler.seeds import Seed, read_seeds
 from crawler.wayback import IA_BASE, Archive, CdxFormatError, CdxRecord, dedupe_records, payload_digest
+from pipelines.extraction import HTML_MIMES
 from pipelines.storage import CorpusStore
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,14 @@ def pad_timestamp(value: str | None, high: bool) -> str | None:
 
 def interval_of(timestamp: str, months: int) -> int:
     return (int(timestamp[:4]) * 12 + int(timestamp[4:6]) - 1) // months
+
+
+def is_textual(rec: CdxRecord) -> bool:
+    """Whether a capture may hold HTML text (unknown types are fetched to find out)."""
+    mime = (rec.mimetype or "").lower()
+    if rec.is_revisit or rec.is_redirect or mime in ("", "unk", "-", "unknown"):
+        return True
+    return mime.startswith(HTML_MIMES)
 
 
 def is_homepage(url: str) -> bool:
@@ -109,9 +118,13 @@ class HistorySpider(scrapy.Spider):
         spider.archive = Archive(base, spider.dialect_arg or s.get("PALIMPSEST_ARCHIVE_DIALECT"),
                                  s.getint("PALIMPSEST_CDX_PAGE_SIZE", 10000))
         spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS", 3)
+        spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES", 5)
         spider.store = CorpusStore(spider.out_arg or s.get("PALIMPSEST_OUT"))
         contact = s.get("PALIMPSEST_CONTACT")
-        spider.request_user_agent = s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")
+        spider.request_headers = {
+            "User-Agent": s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")}
+        if spider.archive.authorization:
+            spider.request_headers["Authorization"] = spider.archive.authorization
         crawler.signals.connect(spider.store.close, signal=signals.engine_stopped)
         return spider
 
@@ -161,7 +174,7 @@ class HistorySpider(scrapy.Spider):
         return scrapy.Request(
             self.archive.cdx_url(url, from_ts, self.to_ts, resume_key),
             callback=self.parse_cdx, errback=self.request_failed, dont_filter=True, priority=0,
-            headers={"User-Agent": self.request_user_agent},
+            headers=self.request_headers,
             meta={SLOT_META: "cdx", "download_slot": "wayback-cdx", "handle_httpstatus_all": True,
                   "site": site, "query_url": url, "hops": hops, "from_ts": from_ts})
 
@@ -175,10 +188,22 @@ class HistorySpider(scrapy.Spider):
             try:
                 page = self.archive.parse_cdx(response.body)
             except CdxFormatError as exc:
-                self.error(site, url, None, f"unreadable CDX answer ({exc}); re-run to retry")
+                retry = self.retry(response, f"unreadable CDX answer ({exc})")
+                if retry:
+                    yield retry
+                else:
+                    self.error(site, url, None, f"unreadable CDX answer ({exc}); nothing stored, "
+                               "re-run the same command to retry")
                 return
-            for problem in page.errors:
-                self.error(site, url, None, f"skipped a malformed CDX row: {problem}")
+            if page.errors:
+                # A damaged answer (a proxy, a truncated transfer) is asked again before any row
+                # of it is trusted; rows still malformed after the retries are skipped and logged.
+                retry = self.retry(response, f"{len(page.errors)} malformed CDX row(s)")
+                if retry:
+                    yield retry
+                    return
+                for problem in page.errors:
+                    self.error(site, url, None, f"skipped a malformed CDX row: {problem}")
             records = [r for r in dedupe_records(page.records)
                        if (not self.from_ts or r.timestamp >= self.from_ts)
                        and (not self.to_ts or r.timestamp <= self.to_ts)]
@@ -197,6 +222,19 @@ class HistorySpider(scrapy.Spider):
                                        page.resume_key)
         finally:
             self.progress.done(site)
+
+    def retry(self, response: Response, reason: str) -> scrapy.Request | None:
+        """The same request again (counted), or None when the retries are used up."""
+        n = response.meta.get("palimpsest_answer_retry", 0) + 1
+        if n > self.answer_retries:
+            return None
+        self.crawler.stats.inc_value("palimpsest/retry/bad_answer")
+        logger.warning("%s for %s (site %s): asking again (%d/%d)", reason, response.url,
+                       response.meta.get("site"), n, self.answer_retries)
+        request = response.request.replace(dont_filter=True)
+        request.meta["palimpsest_answer_retry"] = n
+        self.progress.add(response.meta["site"])
+        return request
 
     def assign_keys(self, records: list[CdxRecord]) -> list[tuple[CdxRecord, str]]:
         """Payload keys; revisits take the key of the capture they repeat when it is known."""
@@ -221,13 +259,22 @@ class HistorySpider(scrapy.Spider):
         for rec, key in candidates:
             if key in fetched or key in self.scheduled_keys:
                 continue
+            if not is_textual(rec):
+                # PDFs, images and other binaries: indexed, not fetched (no HTML text to extract).
+                self.scheduled_keys.add(key)
+                self.store.record_fetch(
+                    payload_key=key, timestamp=rec.timestamp, url=rec.url, status=rec.status,
+                    digest=rec.digest, outcome="no-text", sites=[site],
+                    reason=f"not HTML ({rec.mimetype}): skipped without fetching")
+                self.crawler.stats.inc_value("palimpsest/skipped_not_html")
+                continue
             self.scheduled_keys.add(key)
             self.crawler.stats.inc_value("palimpsest/fetch_scheduled")
             self.progress.add(site)
             yield scrapy.Request(
                 self.archive.snapshot_url(rec.timestamp, rec.url),
                 callback=self.parse_snapshot, errback=self.request_failed, dont_filter=True,
-                priority=10, headers={"User-Agent": self.request_user_agent},
+                priority=10, headers=self.request_headers,
                 meta={SLOT_META: "snapshot", "download_slot": "wayback-snapshot",
                       "handle_httpstatus_all": True, "dont_redirect": True, "site": site,
                       "hops": hops, "palimpsest_capture": (key, rec.timestamp, rec.url, rec.status,
@@ -257,18 +304,25 @@ class HistorySpider(scrapy.Spider):
                 "size": len(response.body)}
         if outcome.kind == "archived" and 200 <= response.status < 300:
             raw = response.meta.get(RAW_DIGEST_META)
-            ok = digest in (raw, payload_digest(response.body)) if digest else None
-            if ok is False and not response.meta.get("palimpsest_digest_retry"):
-                self.crawler.stats.inc_value("palimpsest/digest_mismatch_retry")
-                logger.warning("Body of %s at %s (site %s) does not match its CDX digest %s: "
-                               "fetching it again", url, ts, site, digest)
-                retry = response.request.replace(dont_filter=True)
-                retry.meta["palimpsest_digest_retry"] = True
-                self.progress.add(site)
-                yield retry
-                return
+            got = payload_digest(response.body)
+            ok = digest in (raw, got) if digest else None
             if ok is False:
-                self.crawler.stats.inc_value("palimpsest/digest_mismatch")
+                # A body whose SHA-1 differs from the CDX digest is fetched again and never stored
+                # unless two fetches in a row give the same bytes (a stable difference on the
+                # archive's side, e.g. a re-encoded payload); it is then kept and flagged.
+                seen = response.meta.get("palimpsest_bad_digests", [])
+                if got not in seen:
+                    retry = self.retry(response, f"body does not match its CDX digest {digest} "
+                                       f"(capture {ts})")
+                    if retry is None:
+                        self.error(site, url, ts, f"every fetch of this capture had a body not "
+                                   f"matching its CDX digest {digest} (truncated?); nothing stored, "
+                                   "re-run the same command to retry")
+                        return
+                    retry.meta["palimpsest_bad_digests"] = [*seen, got]
+                    yield retry
+                    return
+                self.crawler.stats.inc_value("palimpsest/digest_mismatch_kept")
             reason = None
             if outcome.memento_datetime and outcome.memento_datetime != ts:
                 reason = f"archive served the capture of {outcome.memento_datetime}"
