@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -31,7 +32,7 @@ def run_crawl(seeds: str, out: str, archive: str = "ia", date_from: str | None =
     # archive URL may hold credentials.
     s = project_settings({"PALIMPSEST_OUT": out, **(settings or {})})
     process = CrawlerProcess(s, install_root_handler=True)
-    kwargs = {"seeds": seeds, "out": out, "archive": archive}
+    kwargs = {"seeds": seeds or None, "out": out, "archive": archive}
     if date_from:
         kwargs["from"] = date_from
     if date_to:
@@ -42,6 +43,33 @@ def run_crawl(seeds: str, out: str, archive: str = "ia", date_from: str | None =
     process.start()
     summary_path = Path(out) / "last_run.json"
     return json.loads(summary_path.read_text()) if summary_path.exists() else {}
+
+
+def distributed_settings(redis_url: str, job: str, role: str) -> dict:
+    """Scrapy settings of a worker (or the coordinator) of a distributed job on scrapy-redis."""
+    return {
+        "PALIMPSEST_DISTRIBUTED": True, "REDIS_URL": redis_url, "PALIMPSEST_JOB": job,
+        "PALIMPSEST_ROLE": role, "PALIMPSEST_RATE_GATE": "redis",
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.ReliableQueue",
+        "SCHEDULER_QUEUE_KEY": f"palimpsest:{job}:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"palimpsest:{job}:dupefilter",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "SPIDER_MIDDLEWARES": {"crawler.distributed.LeaseMiddleware": 10},
+        "EXTENSIONS": {"crawler.progress.ProgressReporter": 500,
+                       "crawler.distributed.JobLifecycle": 600},
+    }
+
+
+def _redis_url(args) -> str:
+    import os
+
+    url = getattr(args, "redis", None) or os.environ.get("REDIS_URL")
+    if not url:
+        raise SystemExit("palimpsest: a distributed crawl needs Redis: set REDIS_URL=redis://host:6379/0 "
+                         "or pass --redis")
+    return url
 
 
 def print_summary(summary: dict, out: str) -> None:
@@ -99,9 +127,48 @@ def cmd_crawl(args) -> int:
     if args.archive == "ia" and not args.contact:
         print("palimpsest: tip: pass --contact EMAIL so the Internet Archive can reach you "
               "(it goes in the User-Agent)", file=sys.stderr)
+    if args.distributed:
+        import redis
+
+        job = args.job or Path(args.out).resolve().name
+        url = _redis_url(args)
+        config = {"archive": args.archive, "dialect": args.dialect, "from": args.date_from,
+                  "to": args.date_to, "every": args.every, "settings": settings}
+        redis.Redis.from_url(url).set(f"palimpsest:{job}:config", json.dumps(config))
+        settings.update(distributed_settings(url, job, "coordinator"))
+        print(f"palimpsest: distributed job {job!r} on {url}; start more workers with "
+              f"`REDIS_URL={url} palimpsest worker --job {job}`", file=sys.stderr)
     summary = run_crawl(str(seeds_path), args.out, args.archive, args.date_from, args.date_to,
                         args.every, settings)
     print_summary(summary, args.out)
+    return 0 if summary.get("finish_reason") == "finished" else 1
+
+
+def cmd_worker(args) -> int:
+    import redis
+
+    url = _redis_url(args)
+    server = redis.Redis.from_url(url)
+    deadline = time.time() + args.wait
+    raw = server.get(f"palimpsest:{args.job}:config")
+    while raw is None and time.time() < deadline:  # the coordinator may not have started yet
+        time.sleep(0.5)
+        raw = server.get(f"palimpsest:{args.job}:config")
+    if raw is None:
+        print(f"palimpsest: no job {args.job!r} in {url}: start it with "
+              "`palimpsest crawl SEEDS --out OUT --distributed`", file=sys.stderr)
+        return 2
+    config = json.loads(raw)
+    settings = {**config.get("settings", {}), **distributed_settings(url, args.job, "worker")}
+    if config.get("dialect"):
+        settings["PALIMPSEST_ARCHIVE_DIALECT"] = config["dialect"]
+    if args.quiet:
+        settings["LOG_LEVEL"] = "WARNING"
+    with tempfile.TemporaryDirectory(prefix="palimpsest-worker-") as tmp:
+        summary = run_crawl("", tmp, config["archive"], config.get("from"), config.get("to"),
+                            config.get("every"), settings)
+    print(f"worker finished ({summary.get('finish_reason')}): {summary.get('snapshot_requests', 0)} "
+          f"snapshots, {summary.get('cdx_requests', 0)} CDX requests", file=sys.stderr)
     return 0 if summary.get("finish_reason") == "finished" else 1
 
 
@@ -246,7 +313,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                    help="any Scrapy or PALIMPSEST_* setting")
     c.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    c.add_argument("--distributed", action="store_true",
+                   help="share the job with `palimpsest worker` processes through Redis (REDIS_URL)")
+    c.add_argument("--job", help="distributed job name (default: the OUT folder's name)")
+    c.add_argument("--redis", help="Redis URL (default: $REDIS_URL)")
     c.set_defaults(func=cmd_crawl)
+
+    w = sub.add_parser("worker", help="work on a distributed job (REDIS_URL) until it is done")
+    w.add_argument("--job", required=True, help="the job name printed by `crawl --distributed`")
+    w.add_argument("--redis", help="Redis URL (default: $REDIS_URL)")
+    w.add_argument("--wait", type=float, default=60,
+                   help="seconds to wait for the job to be started (default 60)")
+    w.add_argument("-q", "--quiet", action="store_true")
+    w.set_defaults(func=cmd_worker)
 
     d = sub.add_parser("demo", help="run the whole pipeline offline on the bundled sample archive")
     d.add_argument("--out", default="output/demo", help="output folder (default output/demo)")

@@ -25,7 +25,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 
-from crawler.politeness import RateGate, gate_key
+from crawler.politeness import gate_for, gate_key
 from crawler.wayback import payload_digest
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class ArchiveRetryMiddleware:
     """
 
     def __init__(self, settings, stats):
-        self.gate = RateGate.shared(settings.get("PALIMPSEST_RATE_GATE", "default"))
+        self.gate = gate_for(settings)
         self.pause_429 = settings.getfloat("PALIMPSEST_429_PAUSE", 60)
         self.pause_429_max = settings.getfloat("PALIMPSEST_429_PAUSE_MAX", 960)
         self.pause_refused = settings.getfloat("PALIMPSEST_REFUSED_PAUSE", 3600)

@@ -88,6 +88,15 @@ class RateGate:
         return max(0.0, self.state(key).paused_until - self.clock())
 
 
+def gate_for(settings) -> RateGate:
+    """The process's rate gate: in memory, or in Redis when workers share one IP's limits."""
+    if settings.get("PALIMPSEST_RATE_GATE", "default") == "redis":
+        from crawler.distributed import redis_gate
+
+        return redis_gate(settings.get("REDIS_URL"))
+    return RateGate.shared(settings.get("PALIMPSEST_RATE_GATE", "default"))
+
+
 def gate_key(request: Request) -> str | None:
     kind = request.meta.get(SLOT_META)
     if not kind:
@@ -103,7 +112,7 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
         s = crawler.settings
-        self.gate = RateGate.shared(s.get("PALIMPSEST_RATE_GATE", "default"))
+        self.gate = gate_for(s)
         self.cdx_rate = s.getfloat("PALIMPSEST_CDX_PER_MINUTE", 24) / 60.0
         self.snapshot_rate = s.getfloat("PALIMPSEST_SNAPSHOTS_PER_SECOND", 8)
         self.stats = crawler.stats

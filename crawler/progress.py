@@ -70,7 +70,7 @@ class ProgressReporter:
             self.loop.stop()
         f = self.figures(spider)
         f["finish_reason"] = reason
-        store = getattr(spider, "store", None)
+        store = getattr(spider, "corpus", None)
         if store is not None:
             f["corpus"] = store.counts()
             Path(store.out, "last_run.json").write_text(json.dumps(f, indent=2) + "\n")

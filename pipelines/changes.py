@@ -269,7 +269,10 @@ class ChangeLogPipeline:
     def close_spider(self, spider=None):
         from pipelines.feeds import write_feeds
 
-        store = self.crawler.spider.store
+        spider = self.crawler.spider
+        if spider.coordination is not None and not spider.is_coordinator:
+            return  # a worker: the coordinator writes the change logs of the one corpus
+        store = spider.corpus
         changes = all_changes(store)
         n = write_change_logs(store, changes)
         sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM versions")]

@@ -331,7 +331,8 @@ class StoragePipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        store: CorpusStore = self.crawler.spider.store
+        spider = self.crawler.spider
+        store: CorpusStore = spider.store
         extracted = item.get("extracted")
         outcome = item["outcome"]
         reason = item.get("reason")
@@ -354,10 +355,15 @@ class StoragePipeline:
             sites=store.sites_of_key(item["payload_key"]) or [item["site"]])
         self.stats.inc_value(f"palimpsest/fetch_outcome/{outcome}")
         item.pop("body", None)
+        if spider.coordination is not None:  # distributed: the writes are in Redis now
+            spider.coordination.ack(item.pop("palimpsest_lease", None))
         return item
 
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
-        written, removed = spider.store.build_all_dirty()
+        if spider.is_coordinator:  # apply the last writes of the workers first
+            while spider.coordination.apply_ops(spider.corpus):
+                pass
+        written, removed = spider.corpus.build_all_dirty()
         self.stats.set_value("palimpsest/versions_written", written)
         self.stats.set_value("palimpsest/versions_removed", removed)

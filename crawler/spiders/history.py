@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -96,8 +97,6 @@ class HistorySpider(scrapy.Spider):
         from_ = kwargs.pop("from", None) or kwargs.pop("from_", None)
         to = kwargs.pop("to", None)
         super().__init__(**kwargs)
-        if not seeds:
-            raise ValueError("the history spider needs a seed file: -a seeds=seeds/sites.csv")
         self.seeds_path = seeds
         self.archive_arg = archive
         self.dialect_arg = dialect
@@ -119,7 +118,16 @@ class HistorySpider(scrapy.Spider):
                                  s.getint("PALIMPSEST_CDX_PAGE_SIZE", 10000))
         spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS", 3)
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES", 5)
-        spider.store = CorpusStore(spider.out_arg or s.get("PALIMPSEST_OUT"))
+        out = spider.out_arg or s.get("PALIMPSEST_OUT")
+        spider.coordination = None
+        spider.is_coordinator = False
+        if s.getbool("PALIMPSEST_DISTRIBUTED"):
+            spider.setup_distributed(s, out)
+        else:
+            if not spider.seeds_path:
+                raise ValueError("the history spider needs a seed file: -a seeds=seeds/sites.csv")
+            spider.store = CorpusStore(out)
+        spider.corpus = spider.main_store if spider.is_coordinator else spider.store
         contact = s.get("PALIMPSEST_CONTACT")
         spider.request_headers = {
             "User-Agent": s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")}
@@ -128,8 +136,36 @@ class HistorySpider(scrapy.Spider):
         crawler.signals.connect(spider.store.close, signal=signals.engine_stopped)
         return spider
 
+    def setup_distributed(self, s, out: str) -> None:
+        import redis
+
+        from crawler.distributed import DistributedStore, JobCoordination, worker_id
+
+        self.worker_id = worker_id()
+        server = redis.Redis.from_url(s.get("REDIS_URL"))
+        self.coordination = JobCoordination(server, s.get("PALIMPSEST_JOB"), self.worker_id)
+        self.is_coordinator = s.get("PALIMPSEST_ROLE") == "coordinator"
+        # A worker's own reads (and its last_run.json) live in a scratch store: in OUT for a
+        # worker (a temporary folder), beside the corpus for the coordinator.
+        scratch_dir = tempfile.mkdtemp(prefix="palimpsest-scratch-") if self.is_coordinator else out
+        scratch = CorpusStore(scratch_dir)
+        self.main_store = CorpusStore(out) if self.is_coordinator else None
+        self.store = DistributedStore(scratch, self.coordination, main=self.main_store)
+        if self.is_coordinator and not self.seeds_path:
+            raise ValueError("a distributed crawl is started with a seed file")
+
     # -- start -------------------------------------------------------------------------------
     async def start(self):
+        if self.coordination is not None:
+            if not self.is_coordinator or not self.coordination.server.set(
+                    f"palimpsest:{self.coordination.job}:seeded", self.worker_id, nx=True):
+                logger.info("Worker %s joined job %s", getattr(self, "worker_id", "?"),
+                            self.coordination.job)
+                return
+            fetched = [r[0] for r in self.main_store.db.execute("SELECT payload_key FROM fetches")]
+            for i in range(0, len(fetched), 5000):
+                self.coordination.server.sadd(f"palimpsest:{self.coordination.job}:fetched",
+                                              *fetched[i:i + 5000])
         try:
             seeds, errors = read_seeds(self.seeds_path)
         except (OSError, ValueError) as exc:
@@ -256,8 +292,10 @@ class HistorySpider(scrapy.Spider):
         if self.every_months:
             candidates = self.sample(site, candidates)
         fetched = self.store.fetched_keys({k for _, k in candidates})
+        wanted = [k for _, k in candidates if k not in fetched and k not in self.scheduled_keys]
+        allowed = self.coordination.claim(wanted) if self.coordination else set(wanted)
         for rec, key in candidates:
-            if key in fetched or key in self.scheduled_keys:
+            if key not in allowed or key in self.scheduled_keys:
                 continue
             if not is_textual(rec):
                 # PDFs, images and other binaries: indexed, not fetched (no HTML text to extract).
