@@ -68,11 +68,43 @@ def run(args: list[str]) -> tuple[dict, float, float]:
     return json.loads((out / "last_run.json").read_text()), elapsed, rss_mb
 
 
+def run_distributed(common: list[str], processes: int, job: str) -> tuple[dict, float]:
+    """Coordinator + (processes - 1) workers on a private redis-server; returns (summary, wall)."""
+    import os
+    import shutil
+
+    from crawler.pywb_server import free_port
+
+    port = free_port()
+    redis_proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(port), "--save", "",
+                                   "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    try:
+        t0 = time.perf_counter()
+        coord = subprocess.Popen([sys.executable, "-m", "crawler.cli", *common, "--distributed",
+                                  "--job", job], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        workers = [subprocess.Popen([sys.executable, "-m", "crawler.cli", "worker", "--job", job, "-q"],
+                                    cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   for _ in range(processes - 1)]
+        coord.wait()
+        for w in workers:
+            w.wait()
+        elapsed = time.perf_counter() - t0
+    finally:
+        redis_proc.terminate()
+    out = Path(common[common.index("--out") + 1])
+    return json.loads((out / "last_run.json").read_text()), elapsed
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sites", type=int, default=100)
     ap.add_argument("--captures", type=int, default=10)
     ap.add_argument("--workers", type=int, default=None, help="extraction processes")
+    ap.add_argument("--distributed", type=int, default=0,
+                    help="also run the crawl as a distributed job with this many processes")
     a = ap.parse_args()
     caps, seeds_csv, distinct = build(a.sites, a.captures)
     wayback = find_wayback(install=True)
@@ -91,6 +123,12 @@ def main() -> None:
                 common += ["-s", f"PALIMPSEST_EXTRACT_WORKERS={a.workers}"]
             first, t_first, rss = run(common)
             second, t_second, _ = run(common)
+            dist = None
+            if a.distributed:
+                dcommon = list(common)
+                dcommon[dcommon.index("--out") + 1] = str(root / "out-distributed")
+                dist = run_distributed(dcommon + ["-s", "PALIMPSEST_EXTRACT_WORKERS=1"],
+                                       a.distributed, "bench")
         # extraction alone, one core, over the distinct payloads
         bodies = list({payload_digest(c.body): c.body for c in caps}.values())
         t0 = time.perf_counter()
@@ -112,6 +150,13 @@ def main() -> None:
     print(f"re-run with nothing new: {second['snapshot_requests']} fetches, {second['cdx_requests']} CDX, "
           f"{t_second:.1f} s")
     print(f"peak RSS of the largest crawl process: {rss:.0f} MB")
+    print(f"end to end vs the 2-core extraction ceiling ({2 * extract_rate:.0f} payloads/s): "
+          f"{first['snapshot_requests'] / t_first / (2 * extract_rate):.2f}")
+    if dist:
+        summary, wall = dist
+        print(f"distributed, {a.distributed} processes (1 extraction worker each) sharing one Redis "
+              f"job: {wall:.1f} s wall, {summary['corpus']['versions']} versions "
+              f"(single process: {t_first:.1f} s, {versions} versions)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -160,6 +161,8 @@ def cmd_worker(args) -> int:
         return 2
     config = json.loads(raw)
     settings = {**config.get("settings", {}), **distributed_settings(url, args.job, "worker")}
+    if os.environ.get("PALIMPSEST_RATE_GROUP"):  # this machine leaves through its own IP
+        settings["PALIMPSEST_RATE_GROUP"] = os.environ["PALIMPSEST_RATE_GROUP"]
     if config.get("dialect"):
         settings["PALIMPSEST_ARCHIVE_DIALECT"] = config["dialect"]
     if args.quiet:

@@ -285,14 +285,16 @@ class RedisRateGate(RateGate):
         return self.clock() + left
 
 
-_redis_gates: dict[str, RedisRateGate] = {}
+_redis_gates: dict[tuple[str, str], RedisRateGate] = {}
 
 
-def redis_gate(url: str) -> RedisRateGate:
-    """One Redis gate per Redis URL per process."""
-    if url not in _redis_gates:
-        _redis_gates[url] = RedisRateGate(redis.Redis.from_url(url))
-    return _redis_gates[url]
+def redis_gate(url: str, group: str = "default") -> RedisRateGate:
+    """One Redis gate per Redis URL and rate group per process. Workers that leave through the
+    same IP use the same group (PALIMPSEST_RATE_GROUP) and so share one limit."""
+    if (url, group) not in _redis_gates:
+        _redis_gates[(url, group)] = RedisRateGate(redis.Redis.from_url(url),
+                                                   prefix=f"palimpsest:gate:{group}")
+    return _redis_gates[(url, group)]
 
 
 class LeaseMiddleware:

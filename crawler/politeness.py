@@ -93,7 +93,7 @@ def gate_for(settings) -> RateGate:
     if settings.get("PALIMPSEST_RATE_GATE", "default") == "redis":
         from crawler.distributed import redis_gate
 
-        return redis_gate(settings.get("REDIS_URL"))
+        return redis_gate(settings.get("REDIS_URL"), settings.get("PALIMPSEST_RATE_GROUP", "default"))
     return RateGate.shared(settings.get("PALIMPSEST_RATE_GATE", "default"))
 
 

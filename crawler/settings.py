@@ -23,6 +23,9 @@ PALIMPSEST_429_PAUSE_MAX = 960
 PALIMPSEST_REFUSED_PAUSE = 3600  # connection refused = blocked IP: the archive blocks for an hour
 PALIMPSEST_RETRY_TIMES = 5  # for 5xx/504 and transport errors
 PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each time
+# Distributed crawls: workers with the same rate group share one limit held in Redis. Give
+# workers that leave through different IPs different groups (e.g. the machine's public IP).
+PALIMPSEST_RATE_GROUP = "default"
 
 # -- Extraction -----------------------------------------------------------------------------------
 PALIMPSEST_EXTRACT_WORKERS = None  # process pool size; None = CPU count, 0 = in the reactor
@@ -41,6 +44,9 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_DELAY = 0
 CONCURRENT_REQUESTS = 16
+# A callback yields one or two items: Scrapy's default (100) starts that many asyncio tasks per
+# response for nothing (measured: ~8% of the crawl's time at 1000 sites).
+CONCURRENT_ITEMS = 8
 # Two slots per archive; their rates are enforced by crawler.politeness.RateGate at send time.
 DOWNLOAD_SLOTS = {
     "wayback-cdx": {"concurrency": 1, "delay": 0, "jitter": 0},

@@ -15,6 +15,7 @@ import csv
 import difflib
 import io
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -160,7 +161,8 @@ def compare(old_md: str, new_md: str) -> dict:
     added: list[str] = []
     removed: list[str] = []
     cosmetic = True
-    for tag, i1, i2, j1, j2 in word_opcodes(ow, nw):
+    opcodes = word_opcodes(ow, nw)
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             continue
         removed += ow[i1:i2]
@@ -168,7 +170,11 @@ def compare(old_md: str, new_md: str) -> dict:
         if not (tag == "replace" and _is_typo(ow[i1:i2], nw[j1:j2])) and \
                 not all(not w.isalnum() for w in ow[i1:i2] + nw[j1:j2]):
             cosmetic = False
-    similarity = difflib.SequenceMatcher(None, words(old_md), words(new_md), autojunk=False).ratio()
+    # Similarity of the whole texts, moved paragraphs counting as unchanged text.
+    moved_words = sum(len(words(p)) for p in moved)
+    same = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal") + moved_words
+    total = len(ow) + len(nw) + 2 * moved_words
+    similarity = 2 * same / total if total else 1.0
     changed_sections = 0
     for os_, ns in align_sections(sections(old_md), sections(new_md)):
         if os_ is None or ns is None:
@@ -207,10 +213,41 @@ def measure(store, old_hash: str, new_hash: str) -> dict:
     if row:
         return json.loads(row[0])
     result = compare(store.text(old_hash), store.text(new_hash))
-    with store.transaction():
-        store.db.execute("INSERT OR REPLACE INTO change_measures VALUES (?,?,?)",
-                         (old_hash, new_hash, json.dumps(result)))
+    _cache(store, [(old_hash, new_hash, result)])
     return result
+
+
+def _cache(store, rows: list[tuple[str, str, dict]]) -> None:
+    with store.transaction():
+        store.db.executemany("INSERT OR REPLACE INTO change_measures VALUES (?,?,?)",
+                             [(a, b, json.dumps(m)) for a, b, m in rows])
+
+
+def _compare_pair(texts: tuple[str, str]) -> dict:
+    return compare(*texts)
+
+
+def precompute_measures(store, workers: int | None = None) -> int:
+    """Measure, in a process pool, every pair of successive versions not measured yet."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    store.db.execute(CACHE_SCHEMA)
+    pairs = set()
+    for site, in store.db.execute("SELECT DISTINCT site FROM versions"):
+        hashes = [r[0] for r in store.db.execute(
+            "SELECT text_hash FROM versions WHERE site=? ORDER BY timestamp", (site,))]
+        pairs.update(zip(hashes, hashes[1:]))
+    done = set(store.db.execute("SELECT old_hash, new_hash FROM change_measures"))
+    todo = sorted(pairs - done)
+    if len(todo) < 20 or (workers or os.cpu_count() or 1) < 2:
+        return 0  # measured one by one as needed
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            texts = [(store.text(a), store.text(b)) for a, b in chunk]
+            results = pool.map(_compare_pair, texts, chunksize=8)
+            _cache(store, [(a, b, m) for (a, b), m in zip(chunk, results)])
+    return len(todo)
 
 
 def site_changes(store, site: str) -> list[Change]:
@@ -273,6 +310,7 @@ class ChangeLogPipeline:
         if spider.coordination is not None and not spider.is_coordinator:
             return  # a worker: the coordinator writes the change logs of the one corpus
         store = spider.corpus
+        precompute_measures(store, self.crawler.settings.getint("PALIMPSEST_EXTRACT_WORKERS") or None)
         changes = all_changes(store)
         n = write_change_logs(store, changes)
         sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM versions")]

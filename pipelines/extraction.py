@@ -19,6 +19,7 @@ from typing import Any
 import html2text
 import lxml.html
 from charset_normalizer import from_bytes
+from readability import Document
 from w3lib.encoding import html_to_unicode
 
 from pipelines.seedformat import text_hash
@@ -137,8 +138,6 @@ def _drop_title_headings(fragment: str, title: str) -> str:
 
 
 def _readability_body(html: str, url: str, title: str) -> str:
-    from readability import Document
-
     # Readability.js turns runs of <br> into paragraphs before scoring; so do we.
     html = _DOUBLE_BR.sub("\n<p>", html)
     summary = Document(html, url=url).summary(html_partial=True)
