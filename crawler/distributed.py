@@ -24,7 +24,6 @@ import os
 import pickle
 import shutil
 import socket
-import time
 import uuid
 
 import redis
@@ -32,10 +31,10 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.queue import PriorityQueue
 
+from crawler.items import LEASE_META
 from crawler.politeness import RateGate
 
 logger = logging.getLogger(__name__)
-LEASE_META = "palimpsest_lease"
 HEARTBEAT_TTL = 15
 
 
@@ -128,16 +127,41 @@ class JobCoordination:
     def push_op(self, method: str, kwargs: dict) -> None:
         self.server.rpush(self.ops_key, pickle.dumps((method, kwargs), protocol=4))
 
-    def claim(self, keys: list[str]) -> set[str]:
-        """Payload keys this worker may fetch (not yet claimed or fetched by anyone in the job)."""
+    _CLAIM = """
+    local me = ARGV[1]
+    local out = {}
+    for i = 2, #ARGV do
+        local key = ARGV[i]
+        if redis.call('SISMEMBER', KEYS[1], key) == 0 then
+            local holder = redis.call('HGET', KEYS[2], key)
+            local free = (not holder) or holder == me
+            -- a claim held by a request that is no longer leased (its worker died and the
+            -- request came back to us) is taken over; seeding claims are never taken over
+            if not free and me ~= 'seed|' and string.sub(holder, 1, 5) ~= 'seed|' then
+                free = redis.call('HEXISTS', KEYS[3], holder) == 0
+            end
+            if free then
+                redis.call('HSET', KEYS[2], key, me)
+                table.insert(out, key)
+            end
+        end
+    end
+    return out
+    """
+
+    def claim(self, keys: list[str], lease: str | None) -> set[str]:
+        """Payload keys this worker may schedule: not fetched and not claimed by a live request.
+
+        A claim belongs to the lease of the CDX request whose answer listed the key. If that
+        request's worker died before the fetch was queued, the request comes back with a new
+        lease and takes the claim over, so a killed worker never makes a payload go missing.
+        """
         if not keys:
             return set()
-        fetched = self.server.smismember(job_key(self.job, "fetched"), keys)
-        todo = [k for k, f in zip(keys, fetched) if not f]
-        pipe = self.server.pipeline()
-        for k in todo:
-            pipe.sadd(job_key(self.job, "claimed"), k)
-        return {k for k, added in zip(todo, pipe.execute()) if added}
+        holder = lease or "seed|"
+        got = self.server.eval(self._CLAIM, 3, job_key(self.job, "fetched"),
+                               job_key(self.job, "claimed"), self.processing_key, holder, *keys)
+        return {k.decode() if isinstance(k, bytes) else k for k in got}
 
     def mark_fetched(self, key: str) -> None:
         self.server.sadd(job_key(self.job, "fetched"), key)
@@ -164,7 +188,7 @@ class JobCoordination:
         getattr(store, method)(**kwargs)
 
     def finish(self) -> None:
-        for name in ("seeded", "claimed", "fetched", "dupefilter", "requests", "processing",
+        for name in ("seeded", "seeding", "claimed", "fetched", "dupefilter", "requests", "processing",
                      "processing:score"):
             self.server.delete(job_key(self.job, name))
 

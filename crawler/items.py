@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+LEASE_META = "palimpsest_lease"  # a distributed request's lease (crawler.distributed), in meta and items
+
 
 class FetchItem(TypedDict, total=False):
     """The outcome of fetching one distinct payload (one CDX (status, digest))."""

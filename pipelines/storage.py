@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from crawler.items import LEASE_META
 from crawler.wayback import CdxRecord
 from pipelines.seedformat import render_document, safe_component, version_path
 
@@ -356,7 +357,7 @@ class StoragePipeline:
         self.stats.inc_value(f"palimpsest/fetch_outcome/{outcome}")
         item.pop("body", None)
         if spider.coordination is not None:  # distributed: the writes are in Redis now
-            spider.coordination.ack(item.pop("palimpsest_lease", None))
+            spider.coordination.ack(item.pop(LEASE_META, None))
         return item
 
     def close_spider(self, spider=None):

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from conftest import EZINE_URL, UNLIMITED, last_run, run_palimpsest
+from conftest import EZINE_URL, UNLIMITED, run_palimpsest
 from pipelines.changes import compare
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, UNLIMITED, citp, change_text, run_palimpsest
+from conftest import REPO, UNLIMITED, citp, run_palimpsest
 from crawler.pywb_server import PywbServer, free_port, make_collection
 from crawler.warcs import Capture, write_warc
 from fault_proxy import FaultProxy

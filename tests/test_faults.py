@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import UNLIMITED, last_run, run_palimpsest
+from conftest import UNLIMITED, run_palimpsest
 from fault_proxy import FaultProxy
 from ia_fixture import FixtureCapture, IAFixture
 

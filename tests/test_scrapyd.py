@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
 import urllib.parse
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 

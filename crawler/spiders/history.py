@@ -17,6 +17,7 @@ import scrapy
 from scrapy import signals
 from scrapy.http import Response
 
+from crawler.items import LEASE_META
 from crawler.middlewares import RAW_DIGEST_META
 from crawler.politeness import SLOT_META
 from crawler.seeds import Seed, read_seeds
@@ -157,10 +158,10 @@ class HistorySpider(scrapy.Spider):
     # -- start -------------------------------------------------------------------------------
     async def start(self):
         if self.coordination is not None:
-            if not self.is_coordinator or not self.coordination.server.set(
-                    f"palimpsest:{self.coordination.job}:seeded", self.worker_id, nx=True):
-                logger.info("Worker %s joined job %s", getattr(self, "worker_id", "?"),
-                            self.coordination.job)
+            server, job = self.coordination.server, self.coordination.job
+            if (not self.is_coordinator or server.get(f"palimpsest:{job}:seeded")
+                    or not server.set(f"palimpsest:{job}:seeding", self.worker_id, nx=True, ex=600)):
+                logger.info("Worker %s joined job %s", getattr(self, "worker_id", "?"), job)
                 return
             fetched = [r[0] for r in self.main_store.db.execute("SELECT payload_key FROM fetches")]
             for i in range(0, len(fetched), 5000):
@@ -188,6 +189,10 @@ class HistorySpider(scrapy.Spider):
         for seed in seeds:
             for request in self.requests_for_seed(seed):
                 yield request
+        if self.coordination is not None:  # seeding complete: later coordinators only join
+            server, job = self.coordination.server, self.coordination.job
+            server.set(f"palimpsest:{job}:seeded", self.worker_id)
+            server.delete(f"palimpsest:{job}:seeding")
 
     def requests_for_seed(self, seed: Seed):
         self.store.add_seed(seed.site, seed.url)
@@ -252,7 +257,7 @@ class HistorySpider(scrapy.Spider):
                 self.store.cdx_checked(site, url, max(r.timestamp for r in records))
             else:
                 self.store.cdx_checked(site, url, None)
-            yield from self.fetch_requests(site, hops, new)
+            yield from self.fetch_requests(site, hops, new, response.meta.get(LEASE_META))
             if page.resume_key:
                 yield self.cdx_request(site, url, hops, response.meta.get("from_ts"),
                                        page.resume_key)
@@ -285,7 +290,8 @@ class HistorySpider(scrapy.Spider):
             out.append((r, key))
         return out
 
-    def fetch_requests(self, site: str, hops: int, keyed: list[tuple[CdxRecord, str]]):
+    def fetch_requests(self, site: str, hops: int, keyed: list[tuple[CdxRecord, str]],
+                       lease: str | None = None):
         """One snapshot request per distinct payload not fetched yet (optionally sampled)."""
         candidates = [(r, k) for r, k in keyed
                       if r.is_revisit or (r.status is not None and r.status < 400)]
@@ -293,7 +299,7 @@ class HistorySpider(scrapy.Spider):
             candidates = self.sample(site, candidates)
         fetched = self.store.fetched_keys({k for _, k in candidates})
         wanted = [k for _, k in candidates if k not in fetched and k not in self.scheduled_keys]
-        allowed = self.coordination.claim(wanted) if self.coordination else set(wanted)
+        allowed = self.coordination.claim(wanted, lease) if self.coordination else set(wanted)
         for rec, key in candidates:
             if key not in allowed or key in self.scheduled_keys:
                 continue
