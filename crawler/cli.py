@@ -73,6 +73,57 @@ def _redis_url(args) -> str:
     return url
 
 
+def run_discovery(seeds: str, out: str, archive: str, date_from: str | None, date_to: str | None,
+                  every: str | None, settings: dict, then_history: bool = False) -> dict:
+    """Run the discover spider (and, if asked, the history crawl of what it found) in-process."""
+    from twisted.internet import defer
+
+    from crawler.spiders.discover import discovered_seeds
+
+    s = project_settings({"PALIMPSEST_OUT": out, **settings})
+    process = CrawlerProcess(s, install_root_handler=True)
+    kwargs = {"seeds": seeds, "out": out, "archive": archive, "every": every or "6m"}
+    if date_from:
+        kwargs["from"] = date_from
+    if date_to:
+        kwargs["to"] = date_to
+
+    outcome: dict = {}
+
+    @defer.inlineCallbacks
+    def both():
+        crawler = process.create_crawler("discover")
+        yield process.crawl(crawler, **kwargs)
+        outcome["discover"] = crawler.stats.get_value("finish_reason")
+        if then_history and outcome["discover"] == "finished":
+            seeds_path = Path(out) / "discovered-seeds.csv"
+            seeds_path.write_text(discovered_seeds(Path(out)), encoding="utf-8")
+            history = {k: v for k, v in kwargs.items() if k != "every"}
+            history["seeds"] = str(seeds_path)
+            if every:
+                history["every"] = every
+            yield process.crawl("history", **history)
+
+    both()
+    process.start()
+    summary_path = Path(out) / "last_run.json"
+    if then_history and summary_path.exists():
+        return json.loads(summary_path.read_text())
+    return {"finish_reason": outcome.get("discover")}
+
+
+def print_discovery(out: str) -> None:
+    import csv as _csv
+
+    rows = list(_csv.DictReader(open(Path(out) / "discovered.csv", encoding="utf-8")))
+    found = [r for r in rows if r["status"] == "found"]
+    sites = {r["site"] for r in rows}
+    print(f"\nDiscovery: {len(found)} of {len(rows)} site-intervals have a policy "
+          f"({len({r['site'] for r in found})} of {len(sites)} sites, "
+          f"{len({(r['site'], r['policy_url']) for r in found})} distinct policy URLs); "
+          f"table: {Path(out) / 'discovered.csv'}", file=sys.stderr)
+
+
 def print_summary(summary: dict, out: str) -> None:
     corpus = summary.get("corpus", {})
     lines = [
@@ -128,6 +179,17 @@ def cmd_crawl(args) -> int:
     if args.archive == "ia" and not args.contact:
         print("palimpsest: tip: pass --contact EMAIL so the Internet Archive can reach you "
               "(it goes in the User-Agent)", file=sys.stderr)
+    if getattr(args, "discover", False):
+        if args.distributed:
+            print("palimpsest: --discover and --distributed cannot be combined yet: run "
+                  "`palimpsest discover` first, then a distributed crawl of OUT/discovered-seeds.csv",
+                  file=sys.stderr)
+            return 2
+        summary = run_discovery(str(seeds_path), args.out, args.archive, args.date_from,
+                                args.date_to, args.every, settings, then_history=True)
+        print_discovery(args.out)
+        print_summary(summary, args.out)
+        return 0 if summary.get("finish_reason") == "finished" else 1
     if args.distributed:
         import redis
 
@@ -143,6 +205,19 @@ def cmd_crawl(args) -> int:
                         args.every, settings)
     print_summary(summary, args.out)
     return 0 if summary.get("finish_reason") == "finished" else 1
+
+
+def cmd_discover(args) -> int:
+    if not Path(args.seeds).exists():
+        print(f"palimpsest: seed file {args.seeds!r} does not exist", file=sys.stderr)
+        return 2
+    settings = _settings_from_args(args)
+    if args.dialect:
+        settings["PALIMPSEST_ARCHIVE_DIALECT"] = args.dialect
+    result = run_discovery(args.seeds, args.out, args.archive, args.date_from, args.date_to,
+                           args.every, settings)
+    print_discovery(args.out)
+    return 0 if result.get("finish_reason") == "finished" else 1
 
 
 def cmd_worker(args) -> int:
@@ -316,11 +391,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                    help="any Scrapy or PALIMPSEST_* setting")
     c.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    c.add_argument("--discover", action="store_true",
+                   help="the seed file lists sites: find their policy URLs first (see `discover`)")
     c.add_argument("--distributed", action="store_true",
                    help="share the job with `palimpsest worker` processes through Redis (REDIS_URL)")
     c.add_argument("--job", help="distributed job name (default: the OUT folder's name)")
     c.add_argument("--redis", help="Redis URL (default: $REDIS_URL)")
     c.set_defaults(func=cmd_crawl)
+
+    dv = sub.add_parser("discover", help="find each site's policy URL, interval by interval")
+    dv.add_argument("seeds", help="a list of sites or homepage URLs (or CSV with site,url)")
+    dv.add_argument("--out", required=True)
+    for flag, kw in (("--archive", {"default": "ia"}), ("--dialect", {"choices": ["ia", "pywb"]}),
+                     ("--from", {"dest": "date_from"}), ("--to", {"dest": "date_to"}),
+                     ("--every", {"default": "6m", "help": "interval length (default 6m)"}),
+                     ("--contact", {}), ("--cdx-per-minute", {"type": float}),
+                     ("--snapshots-per-second", {"type": float})):
+        dv.add_argument(flag, **kw)
+    dv.add_argument("-s", "--set", action="append", metavar="NAME=VALUE")
+    dv.add_argument("-q", "--quiet", action="store_true")
+    dv.set_defaults(func=cmd_discover)
 
     w = sub.add_parser("worker", help="work on a distributed job (REDIS_URL) until it is done")
     w.add_argument("--job", required=True, help="the job name printed by `crawl --distributed`")

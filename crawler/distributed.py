@@ -187,7 +187,14 @@ class JobCoordination:
         method, kwargs = pickle.loads(raw)
         getattr(store, method)(**kwargs)
 
+    def state(self) -> str:
+        """'done' when the job finished, 'seeded' once its seeds are in, else 'starting'."""
+        if self.server.exists(job_key(self.job, "done")):
+            return "done"
+        return "seeded" if self.server.exists(job_key(self.job, "seeded")) else "starting"
+
     def finish(self) -> None:
+        self.server.set(job_key(self.job, "done"), "1", ex=86400)
         for name in ("seeded", "seeding", "claimed", "fetched", "dupefilter", "requests", "processing",
                      "processing:score"):
             self.server.delete(job_key(self.job, name))
@@ -401,9 +408,10 @@ class JobLifecycle:
         if spider.is_coordinator:
             c.apply_ops(spider.main_store)
         queued, leased, ops = c.pending()
-        logger.debug("idle: queued %d, leased %d, ops %d", queued, leased, ops)
         if queued or leased or (spider.is_coordinator and ops):
             raise DontCloseSpider("the job still has work")
+        if not spider.is_coordinator and c.state() == "starting":
+            raise DontCloseSpider("waiting for the coordinator to push the seeds")
 
     def spider_closed(self, spider, reason):
         if self.loop and self.loop.running:

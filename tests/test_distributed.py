@@ -111,11 +111,19 @@ def run_job(many_sites, tmp_path, redis_url, kill_one=False):
         coordinator = start(["crawl", str(seeds), "--out", str(out), "--archive", f"{proxy.url}/many",
                              "--distributed", "--job", job, *rates], env)
         workers = [start(["worker", "--job", job], env) for _ in range(2 if kill_one else 1)]
-        if kill_one:
-            time.sleep(4.0)
-            os.killpg(workers[0].pid, signal.SIGKILL)  # kill -9 mid-run
+        if kill_one:  # kill -9 the first worker while it holds leased requests
+            import redis
+
+            server = redis.Redis.from_url(redis_url)
+            deadline = time.time() + 120
+            while time.time() < deadline and not any(
+                    f"-{workers[0].pid}-" in lease.decode()
+                    for lease in server.hkeys(f"palimpsest:{job}:processing")):
+                time.sleep(0.01)
+            os.killpg(workers[0].pid, signal.SIGKILL)
             workers[0].wait()
         outs = [p.communicate(timeout=240)[0] for p in [coordinator, *workers[1 if kill_one else 0:]]]
+        Path(tmp_path / "outputs.txt").write_text("\n=====\n".join(outs))
         assert coordinator.returncode == 0, outs[0][-3000:]
         return out, proxy, outs
     finally:

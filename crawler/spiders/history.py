@@ -163,6 +163,7 @@ class HistorySpider(scrapy.Spider):
                     or not server.set(f"palimpsest:{job}:seeding", self.worker_id, nx=True, ex=600)):
                 logger.info("Worker %s joined job %s", getattr(self, "worker_id", "?"), job)
                 return
+            server.delete(f"palimpsest:{job}:done")  # a new run of the job
             fetched = [r[0] for r in self.main_store.db.execute("SELECT payload_key FROM fetches")]
             for i in range(0, len(fetched), 5000):
                 self.coordination.server.sadd(f"palimpsest:{self.coordination.job}:fetched",

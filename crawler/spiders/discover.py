@@ -1,0 +1,348 @@
+"""The discovery spider: from a list of sites to each site's policy URL, interval by interval.
+
+For each site: one CDX query for the homepage over the whole range; per interval (6 months by
+default) the homepage capture nearest the interval's middle is fetched (each distinct payload once),
+its links scored (:mod:`crawler.discovery`), the best policy link's URL queried once in the CDX
+API, the policy capture nearest the middle *within the same interval* fetched, and kept when the
+classifier (:mod:`pipelines.policy_classifier`) says it is a policy. Writes OUT/discovered.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from crawler.discovery import LinkCandidate, find_policy_links, is_parked, is_soft_404, page_text
+from crawler.politeness import SLOT_META
+from crawler.seeds import read_seeds
+from crawler.spiders.history import pad_timestamp, parse_every
+from crawler.wayback import IA_BASE, Archive, CdxFormatError, CdxRecord, dedupe_records
+from pipelines.extraction import decode_html, extract_policy
+from pipelines.policy_classifier import load_model, probability
+from pipelines.storage import atomic_write
+
+logger = logging.getLogger(__name__)
+FIELDS = ["site", "interval", "interval_start", "interval_end", "homepage_url", "homepage_capture",
+          "link_text", "link_href", "link_score", "policy_url", "policy_capture", "probability",
+          "status", "reason"]
+MAX_HOPS = 3
+
+
+def _ts(dt: datetime) -> str:
+    return dt.strftime("%Y%m%d%H%M%S")
+
+
+def intervals(first: str, last: str, months: int) -> list[tuple[str, str, str, str]]:
+    """(label, start, middle, end) 14-digit timestamps of the intervals covering first..last,
+    aligned on 1 January (6m: January-June, July-December)."""
+    def month_start(index: int) -> datetime:
+        y, m = divmod(index, 12)
+        return datetime(y, m + 1, 1, tzinfo=timezone.utc)
+
+    index = ((int(first[:4]) * 12 + int(first[4:6]) - 1) // months) * months
+    out = []
+    while _ts(month_start(index)) <= last:
+        start, nxt = month_start(index), month_start(index + months)
+        middle = start + (nxt - start) / 2
+        label = f"{start.year}" if months == 12 else f"{start.year}-{start.month:02d}"
+        out.append((label, _ts(start), _ts(middle), _ts(nxt - timedelta(seconds=1))))
+        index += months
+    return out
+
+
+def nearest(records: list[CdxRecord], middle: str, start: str | None = None, end: str | None = None,
+            redirects: bool = True) -> CdxRecord | None:
+    ok = [r for r in records if (r.is_revisit or (r.status is not None and (
+          200 <= r.status < 300 or (redirects and r.is_redirect))))
+          and (start is None or start <= r.timestamp <= end)]
+    return min(ok, key=lambda r: abs(int(r.timestamp) - int(middle)), default=None)
+
+
+@dataclass
+class Row:
+    site: str
+    label: str
+    start: str
+    middle: str
+    end: str
+    homepage_url: str = ""
+    homepage_capture: str = ""
+    link: LinkCandidate | None = None
+    policy_url: str = ""
+    policy_capture: str = ""
+    probability: float | None = None
+    status: str = "none"
+    reason: str = ""
+
+    def csv_row(self) -> dict:
+        return {"site": self.site, "interval": self.label, "interval_start": self.start[:8],
+                "interval_end": self.end[:8], "homepage_url": self.homepage_url,
+                "homepage_capture": self.homepage_capture,
+                "link_text": self.link.text if self.link else "",
+                "link_href": self.link.href if self.link else "",
+                "link_score": self.link.score if self.link else "",
+                "policy_url": self.policy_url, "policy_capture": self.policy_capture,
+                "probability": "" if self.probability is None else f"{self.probability:.3f}",
+                "status": self.status, "reason": self.reason}
+
+
+@dataclass
+class PolicyURL:
+    records: list[CdxRecord] | None = None  # None while its CDX query is out
+    waiting: list[Row] = field(default_factory=list)
+
+
+class DiscoverSpider(scrapy.Spider):
+    """Find policy URLs. Arguments (``-a``): seeds, archive, dialect, from, to, every, out."""
+
+    name = "discover"
+    custom_settings = {"ITEM_PIPELINES": {}}  # it writes discovered.csv itself, yields no items
+
+    def __init__(self, seeds: str | None = None, archive: str | None = None, every: str | None = None,
+                 out: str | None = None, dialect: str | None = None, **kwargs):
+        from_ = kwargs.pop("from", None)
+        to = kwargs.pop("to", None)
+        super().__init__(**kwargs)
+        if not seeds:
+            raise ValueError("the discover spider needs a seed file of sites: -a seeds=seeds/domains.txt")
+        self.seeds_path, self.archive_arg, self.dialect_arg, self.out_arg = seeds, archive, dialect, out
+        self.from_ts = pad_timestamp(from_, high=False)
+        self.to_ts = pad_timestamp(to, high=True)
+        self.months = parse_every(every or "6m")
+        self.rows: list[Row] = []
+        self.policies: dict[str, PolicyURL] = {}
+        self.payloads: dict[tuple[str, str], list] = {}  # (kind, payload key) -> waiting rows
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        archive = spider.archive_arg or s.get("PALIMPSEST_ARCHIVE") or "ia"
+        spider.archive = Archive(IA_BASE if archive == "ia" else archive,
+                                 spider.dialect_arg or s.get("PALIMPSEST_ARCHIVE_DIALECT"))
+        spider.out = Path(spider.out_arg or s.get("PALIMPSEST_OUT"))
+        spider.threshold = s.getfloat("PALIMPSEST_POLICY_THRESHOLD", load_model()["threshold"])
+        contact = s.get("PALIMPSEST_CONTACT")
+        spider.request_headers = {"User-Agent": s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")}
+        if spider.archive.authorization:
+            spider.request_headers["Authorization"] = spider.archive.authorization
+        return spider
+
+    def _request(self, target: str, callback, slot: str, **meta) -> scrapy.Request:
+        return scrapy.Request(target, callback=callback, errback=self.failed, dont_filter=True,
+                              headers=self.request_headers,
+                              meta={SLOT_META: slot, "download_slot": f"wayback-{slot}",
+                                    "handle_httpstatus_all": True, "dont_redirect": True, **meta})
+
+    async def start(self):
+        seeds, errors = read_seeds(self.seeds_path)
+        for err in errors:
+            logger.error("Bad seed line: %s", err)
+        for seed in seeds:
+            home = f"{urlsplit(seed.url).scheme}://{urlsplit(seed.url).netloc}/"
+            yield self._request(self.archive.cdx_url(home, self.from_ts, self.to_ts), self.parse_home_cdx,
+                                "cdx", site=seed.site, url=home)
+
+    # -- homepages ------------------------------------------------------------------------------
+    def _records(self, response: Response) -> list[CdxRecord] | None:
+        if response.status != 200:
+            logger.error("CDX query %s answered HTTP %s", response.url, response.status)
+            return None
+        try:
+            page = self.archive.parse_cdx(response.body)
+        except CdxFormatError as exc:
+            logger.error("unreadable CDX answer for %s: %s", response.meta["url"], exc)
+            return None
+        return dedupe_records(page.records)
+
+    def parse_home_cdx(self, response: Response):
+        site, home = response.meta["site"], response.meta["url"]
+        records = self._records(response) or []
+        stamps = [r.timestamp for r in records]
+        first = self.from_ts or (min(stamps) if stamps else None)
+        last = self.to_ts or (max(stamps) if stamps else None)
+        if not first:
+            self.rows.append(Row(site, "", "", "", "", homepage_url=home,
+                                 reason="no homepage capture at all"))
+            return
+        for label, start, middle, end in intervals(first, last, self.months):
+            row = Row(site, label, start, middle, end, homepage_url=home)
+            self.rows.append(row)
+            cap = nearest(records, middle, start, end)
+            if cap is None:
+                row.reason = "no homepage capture in this interval"
+                continue
+            yield from self.fetch(cap, "home", row, self.parse_home)
+
+    def fetch(self, cap: CdxRecord, kind: str, row: Row, callback, hops: int = 0):
+        """Fetch a capture once per (kind, payload) and hand its result to every row waiting."""
+        key = (kind, cap.payload_key if not cap.is_revisit else f"revisit:{cap.digest}")
+        if key in self.payloads:
+            entry = self.payloads[key]
+            if isinstance(entry, list):
+                entry.append(row)
+            else:
+                entry(row)  # already done: apply the stored result
+            return
+        self.payloads[key] = [row]
+        yield self._request(self.archive.snapshot_url(cap.timestamp, cap.url), callback, "snapshot",
+                            key=key, capture=(cap.timestamp, cap.url), hops=hops)
+
+    def _settle(self, key, apply) -> None:
+        waiting = self.payloads.get(key, [])
+        self.payloads[key] = apply
+        for row in waiting if isinstance(waiting, list) else []:
+            apply(row)
+
+    def _follow(self, response: Response, callback, what: str):
+        """An archived redirect, or the archive's own redirect to another capture: follow it."""
+        ts, url = response.meta["capture"]
+        outcome = self.archive.classify_snapshot(response.status, response.headers.to_unicode_dict(), ts)
+        if outcome.kind not in ("archived-redirect", "archive-redirect") or not outcome.location:
+            return None, outcome
+        hops = response.meta["hops"] + 1
+        target = urljoin(url, outcome.location)
+        if hops > MAX_HOPS:
+            return f"{what} redirects more than {MAX_HOPS} times", outcome
+        at = outcome.location_timestamp or ts
+        req = self._request(self.archive.snapshot_url(at, target), callback, "snapshot",
+                            key=response.meta["key"], capture=(at, target), hops=hops)
+        return req, outcome
+
+    def parse_home(self, response: Response):
+        key = response.meta["key"]
+        ts, url = response.meta["capture"]
+        follow, outcome = self._follow(response, self.parse_home, "the homepage")
+        if isinstance(follow, scrapy.Request):
+            yield follow
+            return
+        if follow:  # too many hops
+            self._settle(key, lambda row: setattr(row, "reason", follow))
+            return
+        if outcome.kind != "archived" or not 200 <= response.status < 300:
+            reason = f"homepage capture answered HTTP {response.status} ({outcome.kind})"
+            self._settle(key, lambda row: setattr(row, "reason", reason))
+            return
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        html, _ = decode_html(response.body, ctype)
+        text = page_text(html)
+        links = find_policy_links(html, url, (self.archive.host,))
+        actual_ts = outcome.memento_datetime or ts
+        requests: list[scrapy.Request] = []
+
+        def apply(row: Row) -> None:
+            row.homepage_capture, row.homepage_url = actual_ts, url
+            if is_parked(text):
+                row.reason = "parked domain (the homepage is a domain-parking page)"
+            elif not links:
+                row.reason = "no policy link on the homepage"
+            else:
+                row.link = links[0]
+                row.policy_url = links[0].href
+                requests.extend(self.want_policy(row))
+
+        self._settle(key, apply)
+        yield from requests
+
+    # -- policies -------------------------------------------------------------------------------
+    def want_policy(self, row: Row):
+        entry = self.policies.get(row.policy_url)
+        if entry is None:
+            self.policies[row.policy_url] = PolicyURL(waiting=[row])
+            yield self._request(self.archive.cdx_url(row.policy_url, self.from_ts, self.to_ts),
+                                self.parse_policy_cdx, "cdx", site=row.site, url=row.policy_url)
+        elif entry.records is None:
+            entry.waiting.append(row)
+        else:
+            yield from self.policy_capture(row, entry.records)
+
+    def parse_policy_cdx(self, response: Response):
+        entry = self.policies[response.meta["url"]]
+        entry.records = self._records(response) or []
+        waiting, entry.waiting = entry.waiting, []
+        for row in waiting:
+            yield from self.policy_capture(row, entry.records)
+
+    def policy_capture(self, row: Row, records: list[CdxRecord]):
+        cap = nearest(records, row.middle, row.start, row.end)
+        if cap is None:
+            row.reason = "no capture of the policy URL in this interval"
+            return
+        yield from self.fetch(cap, "policy", row, self.parse_policy)
+
+    def parse_policy(self, response: Response):
+        key = response.meta["key"]
+        ts, url = response.meta["capture"]
+        follow, outcome = self._follow(response, self.parse_policy, "the policy link")
+        if isinstance(follow, scrapy.Request):
+            yield follow
+            return
+        if follow:
+            self._settle(key, lambda row: setattr(row, "reason", follow))
+            return
+        actual_ts = outcome.memento_datetime or ts
+        if outcome.kind != "archived" or not 200 <= response.status < 300:
+            reason = f"policy capture answered HTTP {response.status} ({outcome.kind})"
+            self._settle(key, lambda row: (setattr(row, "policy_capture", actual_ts),
+                                           setattr(row, "reason", reason)))
+            return
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        extracted = extract_policy(response.body, ctype, url)
+        text = extracted.markdown
+        p = probability(text) if text else 0.0
+        if not text:
+            reason = f"no text in the policy page ({extracted.reason})"
+        elif is_parked(text):
+            reason = "the policy link leads to a parked-domain page"
+        elif is_soft_404(text, extracted.title):
+            reason = "the policy link leads to a 'page not found' page"
+        elif p < self.threshold:
+            reason = f"not a privacy policy (classifier {p:.2f} < {self.threshold:.2f})"
+        else:
+            reason = ""
+
+        def apply(row: Row) -> None:
+            row.policy_capture, row.probability = actual_ts, p
+            row.policy_url = url if url != row.policy_url else row.policy_url
+            row.status, row.reason = ("found", "") if not reason else ("rejected", reason)
+
+        self._settle(key, apply)
+
+    def failed(self, failure):
+        req = failure.request
+        logger.error("%s failed: %s (re-run to retry)", req.url, failure.getErrorMessage())
+        key = req.meta.get("key")
+        if key:
+            self._settle(key, lambda row: setattr(row, "reason", f"request failed: {failure.getErrorMessage()}"))
+
+    def closed(self, reason):
+        self.finish_reason = reason
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+        w.writeheader()
+        for row in sorted(self.rows, key=lambda r: (r.site, r.start)):
+            w.writerow(row.csv_row())
+        self.out.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.out / "discovered.csv", buf.getvalue())
+        found = sum(r.status == "found" for r in self.rows)
+        logger.info("discovery: %d interval rows, %d with a policy; written to %s", len(self.rows),
+                    found, self.out / "discovered.csv")
+
+
+def discovered_seeds(out: Path) -> str:
+    """A seed CSV (site,url) of every policy URL discovery found, for the history crawl."""
+    seen, lines = set(), ["site,url"]
+    with open(out / "discovered.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["status"] == "found" and (row["site"], row["policy_url"]) not in seen:
+                seen.add((row["site"], row["policy_url"]))
+                lines.append(f"{row['site']},\"{row['policy_url']}\"")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,147 @@
+"""Policy discovery on synthetic multi-year sites served by pywb: link text changing language and
+wording, the policy moving URL and host, a parked year, years without a homepage capture, a
+homepage redirect, and a blog tag page titled "Privacy" that is not a policy."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from conftest import UNLIMITED, citp, run_palimpsest
+from crawler.discovery import find_policy_links
+from crawler.pywb_server import PywbServer, make_collection
+from crawler.warcs import Capture, write_warc
+
+
+def home(links: list[tuple[str, str]], extra: str = "", lang: str = "en") -> bytes:
+    footer = " | ".join(f'<a href="{h}">{t}</a>' for t, h in links)
+    return (f'<html lang="{lang}"><head><title>Home</title></head><body><div id="nav"><a href="/">Home</a> '
+            f'<a href="/blog">Blog</a><a href="javascript:void(0)">Privacy settings</a></div>'
+            f"<h1>Welcome</h1><p>We make things. {extra}</p>"
+            f'<div class="site-footer">{footer}</div></body></html>').encode()
+
+
+GERMAN = ("<html lang='de'><head><title>Datenschutzerklärung</title></head><body><div class='content'>"
+          "<h1>Datenschutzerklärung</h1>" + "".join(f"<p>{s}</p>" for s in [
+              "Diese Datenschutzerklärung informiert Sie über die Verarbeitung Ihrer personenbezogenen Daten auf unserer Website.",
+              "Verantwortlicher im Sinne der Datenschutz-Grundverordnung ist die Alpha GmbH.",
+              "Wir erheben Daten, wenn Sie ein Kundenkonto anlegen oder uns kontaktieren.",
+              "Wir verwenden Cookies, um unsere Website nutzerfreundlich zu gestalten.",
+              "Sie haben das Recht auf Auskunft, Berichtigung und Löschung Ihrer Daten.",
+              "Sie können Ihre Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen.",
+              "Wir speichern Ihre Daten nur so lange, wie es für die Zwecke erforderlich ist."]) +
+          "</div></body></html>").encode()
+SPANISH = ("<html lang='es'><head><title>Política de privacidad</title></head><body><div class='content'>"
+           "<h1>Política de privacidad</h1>" + "".join(f"<p>{s}</p>" for s in [
+               "Esta política de privacidad explica cómo recopilamos y utilizamos sus datos personales.",
+               "Recopilamos su nombre y correo electrónico cuando se registra en nuestro sitio.",
+               "Utilizamos cookies para mejorar su experiencia de navegación y analizar el tráfico.",
+               "No compartimos su información personal con terceros sin su consentimiento.",
+               "Usted tiene derecho a acceder, rectificar y suprimir sus datos personales.",
+               "Conservamos sus datos durante el tiempo necesario para prestar el servicio."]) +
+           "</div></body></html>").encode()
+TAG_PAGE = (b"<html><head><title>Privacy</title></head><body><h1>Posts tagged: Privacy</h1>"
+            b"<ul><li><a href='/2015/why-vpn'>Why I finally started using a VPN</a> - Read more</li>"
+            b"<li><a href='/2015/phone'>Five things I changed on my new phone</a> - 3 comments</li>"
+            b"<li><a href='/2014/browser'>Trying a new browser for a month</a> - Read more</li></ul>"
+            b"<p>Older posts</p></body></html>")
+PARKED = (b"<html><head><title>beta.test</title></head><body><h1>beta.test</h1><p>This domain is for "
+          b"sale! Buy this domain today.</p><p>Related searches: insurance, loans</p>"
+          b"<a href='https://parking.example/privacy'>Privacy Policy</a></body></html>")
+
+
+@pytest.fixture(scope="module")
+def sites(wayback_bin, tmp_path_factory):
+    _, welcome, _ = citp("welcomegateapp.com")
+    _, joyent, _ = citp("joyentcloud.com")
+    caps = [
+        # alpha.test: English footer link, then German, then a policy on another host
+        Capture("http://www.alpha.test/", "20150310000000", home([
+            ("About", "/about"), ("Privacy Policy", "/privacy"),
+            ("Privacy", "https://web.archive.org/web/2015/http://www.alpha.test/privacy")])),
+        Capture("http://www.alpha.test/privacy", "20150420000000", welcome),
+        Capture("http://www.alpha.test/", "20170210000000", home([
+            ("Impressum", "/impressum"), ("Datenschutzerklärung", "/datenschutz")], lang="de")),
+        Capture("http://www.alpha.test/datenschutz", "20170301000000", GERMAN),
+        Capture("http://www.alpha.test/", "20190505000000", home([
+            ("Terms", "/terms"), ("Privacy notice", "https://legal.alpha-group.test/privacy")])),
+        Capture("https://legal.alpha-group.test/privacy", "20190601000000", joyent),
+        # beta.test: "Privacy" leads to a blog tag page; later the domain is parked
+        Capture("http://beta.test/", "20150515000000", home([("Privacy", "/tag/privacy")])),
+        Capture("http://beta.test/tag/privacy", "20150516000000", TAG_PAGE),
+        Capture("http://beta.test/", "20180202000000", PARKED),
+        # gamma.test: the homepage redirects to a new domain, whose policy link is Spanish
+        Capture("http://www.gamma.test/", "20160301000000", b"", status=301,
+                headers=[("Location", "http://www.gamma-new.test/")]),
+        Capture("http://www.gamma-new.test/", "20160301000005", home([
+            ("Aviso legal", "/aviso"), ("Política de privacidad", "/privacidad")], lang="es")),
+        Capture("http://www.gamma-new.test/privacidad", "20160410000000", SPANISH),
+    ]
+    root = tmp_path_factory.mktemp("discovery")
+    warc = write_warc(root / "d.warc.gz", caps)
+    make_collection(root, "sites", [warc], wayback_bin)
+    seeds = root / "domains.txt"
+    seeds.write_text("alpha.test\nbeta.test\nwww.gamma.test\n")
+    with PywbServer(root, wayback_bin) as server:
+        yield f"{server.url}/sites", seeds
+
+
+def test_link_scoring_multilingual():
+    html = ('<html><body><a href="/p1">Datenschutz</a><a href="/p2">プライバシーポリシー</a>'
+            '<a href="/p3">Политика конфиденциальности</a><a href="javascript:x()">Privacy</a>'
+            '<a href="mailto:a@b.c">privacy</a><a href="/web/20150101000000/http://x/privacy">Privacy</a>'
+            '<a href="/blog/privacy-tips">Read more</a><a href="/about">About us</a></body></html>')
+    links = find_policy_links(html, "http://x.example/")
+    hrefs = [c.href for c in links]
+    assert set(hrefs[:3]) == {"http://x.example/p1", "http://x.example/p2", "http://x.example/p3"}
+    assert not any(h.startswith(("javascript", "mailto")) or "/web/2015" in h for h in hrefs)
+    assert "http://x.example/about" not in hrefs
+
+
+def test_discovered_table(sites, tmp_path):
+    archive, seeds = sites
+    out = tmp_path / "out"
+    r = run_palimpsest("discover", str(seeds), "--out", str(out), "--archive", archive,
+                       "--from", "2015", "--to", "2019", "--every", "1y", *UNLIMITED)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = list(csv.DictReader((out / "discovered.csv").open(encoding="utf-8")))
+    assert rows, r.stderr[-3000:]
+    got = [(r["site"], r["interval"], r["status"], r["link_text"], r["policy_url"], r["reason"]) for r in rows]
+    expect = [
+        ("alpha.test", "2015", "found", "privacy policy", "http://www.alpha.test/privacy", ""),
+        ("alpha.test", "2016", "none", "", "", "no homepage capture in this interval"),
+        ("alpha.test", "2017", "found", "datenschutzerklärung", "http://www.alpha.test/datenschutz", ""),
+        ("alpha.test", "2018", "none", "", "", "no homepage capture in this interval"),
+        ("alpha.test", "2019", "found", "privacy notice", "https://legal.alpha-group.test/privacy", ""),
+        ("beta.test", "2015", "rejected", "privacy", "http://beta.test/tag/privacy", "not a privacy policy"),
+        ("beta.test", "2016", "none", "", "", "no homepage capture in this interval"),
+        ("beta.test", "2017", "none", "", "", "no homepage capture in this interval"),
+        ("beta.test", "2018", "none", "", "", "parked domain"),
+        ("beta.test", "2019", "none", "", "", "no homepage capture in this interval"),
+    ]
+    gamma = [g for g in got if g[0] == "gamma.test"]
+    got = [g for g in got if g[0] != "gamma.test"]
+    assert [g[:5] for g in got] == [e[:5] for e in expect]
+    for g, e in zip(got, expect):
+        assert g[5].startswith(e[5]), (g, e)
+    assert ("gamma.test", "2016", "found", "política de privacidad", "http://www.gamma-new.test/privacidad") in \
+        [g[:5] for g in gamma]
+    by = {(r["site"], r["interval"]): r for r in rows}
+    assert by[("gamma.test", "2016")]["homepage_url"] == "http://www.gamma-new.test/"
+    assert float(by[("alpha.test", "2015")]["probability"]) >= 0.5
+    assert float(by[("beta.test", "2015")]["probability"]) < 0.5
+    assert by[("alpha.test", "2015")]["homepage_capture"] == "20150310000000"
+    assert by[("alpha.test", "2015")]["policy_capture"] == "20150420000000"
+
+
+def test_crawl_with_discovery(sites, tmp_path):
+    archive, seeds = sites
+    out = tmp_path / "out"
+    r = run_palimpsest("crawl", str(seeds), "--discover", "--out", str(out), "--archive", archive,
+                       "--from", "2015", "--to", "2019", *UNLIMITED)
+    assert r.returncode == 0, r.stderr[-3000:]
+    files = sorted(str(p.relative_to(out / "policies")) for p in (out / "policies").rglob("*.md"))
+    assert files == ["alpha.test/20150420000000.md", "alpha.test/20170301000000.md",
+                     "alpha.test/20190601000000.md", "gamma.test/20160410000000.md"]
+    assert "Datenschutzerklärung" in (out / "policies" / "alpha.test" / "20170301000000.md").read_text()
