@@ -342,7 +342,7 @@ class LeaseMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    async def process_spider_output_async(self, response, result, spider=None):
+    async def process_spider_output(self, response, result, spider=None):
         lease = response.meta.get(LEASE_META)
         handed_on = False
         async for element in result:
@@ -353,19 +353,10 @@ class LeaseMiddleware:
         if lease and not handed_on:
             self.crawler.spider.coordination.ack(lease)
 
-    def process_spider_output(self, response, result, spider=None):
-        lease = response.meta.get(LEASE_META)
-        handed_on = False
-        for element in result:
-            if lease and isinstance(element, dict):
-                element[LEASE_META] = lease
-                handed_on = True
-            yield element
-        if lease and not handed_on:
-            self.crawler.spider.coordination.ack(lease)
-
     def process_spider_exception(self, response, exception, spider=None):
-        # the callback failed: the request is not done; leave the lease to be re-queued on idle
+        # The callback failed (Scrapy logs it): the request is done, as in a single-process run;
+        # re-queueing it would fail again forever. The next run resumes from the corpus.
+        self.crawler.spider.coordination.ack(response.meta.get(LEASE_META))
         return None
 
 
@@ -392,13 +383,18 @@ class JobLifecycle:
             return
         spider.coordination.heartbeat()
         self.loop = task.LoopingCall(self.tick, spider)
-        self.loop.start(2.0, now=False)
+        self.loop.start(0.5, now=False)
 
     def tick(self, spider):
         c = spider.coordination
         c.heartbeat()
         if spider.is_coordinator:
             c.apply_ops(spider.main_store)
+        # An idle engine looks at its scheduler only every 5 s; work others just queued in Redis
+        # is picked up at once instead.
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None and c.server.zcard(c.queue_key):
+            slot.nextcall.schedule()
 
     def spider_idle(self, spider):
         c = getattr(spider, "coordination", None)

@@ -94,10 +94,11 @@ def check_shared_limits(proxy: FaultProxy) -> None:
     for kind, interval in (("cdx", 60 / CDX_PER_MIN), ("snapshot", 1 / SNAPS_PER_S)):
         times = sorted(t for t, k, _, _ in proxy.log if k == kind)
         gaps = [b - a for a, b in zip(times, times[1:])]
-        assert len(times) > 10 and min(gaps) >= interval * 0.8, (kind, min(gaps))
-        # and per second, never more than the rate allows
+        # Arrival times at the proxy jitter by a few ms around the send times the gate spaced,
+        # so single gaps are checked loosely and the rate itself over every one-second window.
+        assert len(times) > 10 and min(gaps) >= interval * 0.5, (kind, min(gaps))
         for t in times:
-            assert sum(1 for u in times if t <= u < t + 1.0) <= 60 / (interval * 60) + 1, kind
+            assert sum(1 for u in times if t <= u < t + 1.0) <= 1 / interval + 1, kind
 
 
 def run_job(many_sites, tmp_path, redis_url, kill_one=False):
@@ -108,18 +109,25 @@ def run_job(many_sites, tmp_path, redis_url, kill_one=False):
     env = {"REDIS_URL": redis_url}
     rates = ["--cdx-per-minute", str(CDX_PER_MIN), "--snapshots-per-second", str(SNAPS_PER_S)]
     try:
+        # workers first: they wait for the job, so each is ready when the seeds arrive
+        workers = [start(["worker", "--job", job], env) for _ in range(2 if kill_one else 1)]
+        time.sleep(1.0)
         coordinator = start(["crawl", str(seeds), "--out", str(out), "--archive", f"{proxy.url}/many",
                              "--distributed", "--job", job, *rates], env)
-        workers = [start(["worker", "--job", job], env) for _ in range(2 if kill_one else 1)]
         if kill_one:  # kill -9 the first worker while it holds leased requests
             import redis
 
             server = redis.Redis.from_url(redis_url)
-            deadline = time.time() + 120
-            while time.time() < deadline and not any(
-                    f"-{workers[0].pid}-" in lease.decode()
-                    for lease in server.hkeys(f"palimpsest:{job}:processing")):
-                time.sleep(0.01)
+            holds = lambda: any(f"-{workers[0].pid}-" in lease.decode()  # noqa: E731
+                                for lease in server.hkeys(f"palimpsest:{job}:processing"))
+            deadline = time.time() + 60
+            while time.time() < deadline and coordinator.poll() is None:
+                if holds():
+                    os.killpg(workers[0].pid, signal.SIGSTOP)  # freeze it, then make sure
+                    if holds():
+                        break
+                    os.killpg(workers[0].pid, signal.SIGCONT)
+                time.sleep(0.005)
             os.killpg(workers[0].pid, signal.SIGKILL)
             workers[0].wait()
         outs = [p.communicate(timeout=240)[0] for p in [coordinator, *workers[1 if kill_one else 0:]]]

@@ -202,30 +202,28 @@ class DiscoverSpider(scrapy.Spider):
         for row in waiting if isinstance(waiting, list) else []:
             apply(row)
 
-    def _follow(self, response: Response, callback, what: str):
-        """An archived redirect, or the archive's own redirect to another capture: follow it."""
+    def _followed(self, response: Response, callback, what: str):
+        """Follow an archived redirect, or the archive's own redirect to another capture (yields
+        the request and returns None); returns the snapshot outcome when it is a final answer."""
         ts, url = response.meta["capture"]
         outcome = self.archive.classify_snapshot(response.status, response.headers.to_unicode_dict(), ts)
         if outcome.kind not in ("archived-redirect", "archive-redirect") or not outcome.location:
-            return None, outcome
+            return outcome
         hops = response.meta["hops"] + 1
-        target = urljoin(url, outcome.location)
         if hops > MAX_HOPS:
-            return f"{what} redirects more than {MAX_HOPS} times", outcome
-        at = outcome.location_timestamp or ts
-        req = self._request(self.archive.snapshot_url(at, target), callback, "snapshot",
+            reason = f"{what} redirects more than {MAX_HOPS} times"
+            self._settle(response.meta["key"], lambda row: setattr(row, "reason", reason))
+            return None
+        target, at = urljoin(url, outcome.location), outcome.location_timestamp or ts
+        yield self._request(self.archive.snapshot_url(at, target), callback, "snapshot",
                             key=response.meta["key"], capture=(at, target), hops=hops)
-        return req, outcome
+        return None
 
     def parse_home(self, response: Response):
         key = response.meta["key"]
         ts, url = response.meta["capture"]
-        follow, outcome = self._follow(response, self.parse_home, "the homepage")
-        if isinstance(follow, scrapy.Request):
-            yield follow
-            return
-        if follow:  # too many hops
-            self._settle(key, lambda row: setattr(row, "reason", follow))
+        outcome = yield from self._followed(response, self.parse_home, "the homepage")
+        if outcome is None:
             return
         if outcome.kind != "archived" or not 200 <= response.status < 300:
             reason = f"homepage capture answered HTTP {response.status} ({outcome.kind})"
@@ -281,12 +279,8 @@ class DiscoverSpider(scrapy.Spider):
     def parse_policy(self, response: Response):
         key = response.meta["key"]
         ts, url = response.meta["capture"]
-        follow, outcome = self._follow(response, self.parse_policy, "the policy link")
-        if isinstance(follow, scrapy.Request):
-            yield follow
-            return
-        if follow:
-            self._settle(key, lambda row: setattr(row, "reason", follow))
+        outcome = yield from self._followed(response, self.parse_policy, "the policy link")
+        if outcome is None:
             return
         actual_ts = outcome.memento_datetime or ts
         if outcome.kind != "archived" or not 200 <= response.status < 300:
