@@ -271,6 +271,14 @@ def cmd_demo(args) -> int:
     print("\nVersions written:", file=sys.stderr)
     for f in sorted((out / "policies").rglob("*.md")):
         print(f"  {f.relative_to(out)}", file=sys.stderr)
+    from pipelines.report import write_report
+
+    store = _open_store(str(out))
+    index = write_report(store)
+    store.close()
+    print(f"\nChanges ({out / 'changes.csv'}):", file=sys.stderr)
+    cmd_changes(argparse.Namespace(out=str(out), site=None, since=None, kind=None))
+    print(f"\nHTML report: {index}\nNext: palimpsest diff {out} acme-books.example", file=sys.stderr)
     return 0 if summary.get("finish_reason") == "finished" else 1
 
 

@@ -134,3 +134,15 @@ def test_killed_runs_resume_without_loss_or_duplicates(scenario, tmp_path):
     for table in ("captures", "fetches", "versions", "texts"):
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == \
             ref.execute(f"SELECT count(*) FROM {table}").fetchone(), table
+
+
+def test_demo_runs_the_whole_pipeline(wayback_bin, tmp_path):
+    out = tmp_path / "demo"
+    r = run_palimpsest("demo", "--out", str(out), env={"PALIMPSEST_PYWB": str(wayback_bin)})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert versions_on_disk(out) == {
+        "acme-books.example": ["20150314101500", "20170517140000", "20180302110005"],
+        "tinyapp.example": ["20190601120000", "20210707120000"]}
+    assert len((out / "changes.csv").read_text().splitlines()) == 4  # header + 3 changes
+    assert (out / "report" / "index.html").exists() and (out / "feeds" / "tinyapp.example.xml").exists()
+    assert "2016-10-11 .. 2017-05-17" in r.stdout
