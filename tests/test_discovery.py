@@ -5,6 +5,7 @@ homepage redirect, and a blog tag page titled "Privacy" that is not a policy."""
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -133,6 +134,12 @@ def test_discovered_table(sites, tmp_path):
     assert float(by[("beta.test", "2015")]["probability"]) < 0.5
     assert by[("alpha.test", "2015")]["homepage_capture"] == "20150310000000"
     assert by[("alpha.test", "2015")]["policy_capture"] == "20150420000000"
+    # CDX cost: one query per homepage over the whole range, one per policy URL
+    figures = json.loads((out / "discover_run.json").read_text())
+    assert figures["cdx_requests"] == 3 + 5  # alpha 3 policy URLs, beta 1, gamma 1
+    # each distinct payload once: homepages alpha 3, beta 2, gamma 1 (+1 to follow its redirect);
+    # policies alpha 3, beta 1 (the tag page), gamma 1
+    assert figures["snapshot_requests"] == (3 + 2 + 1 + 1) + (3 + 1 + 1)
 
 
 def test_crawl_with_discovery(sites, tmp_path):

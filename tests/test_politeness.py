@@ -49,3 +49,29 @@ def test_defaults_are_the_internet_archive_limits():
     assert s.getfloat("PALIMPSEST_REFUSED_PAUSE") >= 3600
     assert not s.getbool("RETRY_ENABLED")  # Scrapy's retry would hammer on 429
     assert "contact" in s.get("USER_AGENT").lower() or "+http" in s.get("USER_AGENT")
+
+
+def test_requests_to_other_hosts_are_refused():
+    import pytest
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from crawler.middlewares import ArchiveOnlyMiddleware
+    from crawler.wayback import Archive
+
+    class Spider:
+        archive = Archive("http://127.0.0.1:8080/coll")
+
+    class Stats:
+        def inc_value(self, key, n=1):
+            pass
+
+    class Crawler:
+        spider = Spider()
+        stats = Stats()
+
+    mw = ArchiveOnlyMiddleware.from_crawler(Crawler())
+    assert mw.process_request(Request("http://127.0.0.1:8080/coll/cdx?url=x")) is None
+    for url in ("https://web.archive.org/web/2015id_/http://x/", "http://127.0.0.1:8080/other/x",
+                "http://127.0.0.1:8080/collx/cdx", "http://evil.example/"):
+        with pytest.raises(IgnoreRequest):
+            mw.process_request(Request(url))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -326,7 +327,13 @@ class DiscoverSpider(scrapy.Spider):
             w.writerow(row.csv_row())
         self.out.mkdir(parents=True, exist_ok=True)
         atomic_write(self.out / "discovered.csv", buf.getvalue())
-        found = sum(r.status == "found" for r in self.rows)
+        stats = self.crawler.stats
+        figures = {"finish_reason": reason, "rows": len(self.rows),
+                   "found": sum(r.status == "found" for r in self.rows),
+                   "cdx_requests": stats.get_value("palimpsest/requests/cdx", 0),
+                   "snapshot_requests": stats.get_value("palimpsest/requests/snapshot", 0)}
+        atomic_write(self.out / "discover_run.json", json.dumps(figures, indent=2) + "\n")
+        found = figures["found"]
         logger.info("discovery: %d interval rows, %d with a policy; written to %s", len(self.rows),
                     found, self.out / "discovered.csv")
 
