@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
@@ -33,7 +33,6 @@ class _GateState:
     consecutive_429: int = 0
     pause_started: float = -1.0  # monotonic time the current 429 pause began
     sent: int = 0
-    send_times: list[float] = field(default_factory=list)
 
 
 class RateGate:
@@ -72,9 +71,6 @@ class RateGate:
             if ready_at <= now:
                 state.next_allowed = now + state.interval
                 state.sent += 1
-                state.send_times.append(time.time())
-                if len(state.send_times) > 1000:
-                    del state.send_times[:500]
                 return
             await asyncio.sleep(ready_at - now)
 
@@ -83,9 +79,6 @@ class RateGate:
         state = self.state(key)
         state.paused_until = max(state.paused_until, self.clock() + seconds)
         return state.paused_until
-
-    def paused_for(self, key: str) -> float:
-        return max(0.0, self.state(key).paused_until - self.clock())
 
 
 def gate_for(settings) -> RateGate:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Iterable, Mapping
-from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 IA_BASE = "https://web.archive.org"
 EMPTY_DIGEST = "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
@@ -93,10 +93,6 @@ class CdxRecord:
             return f"{self.status}:{self.digest}:{self.url}"
         return f"{self.status}:{self.digest}"
 
-    @property
-    def archived_at(self) -> datetime:
-        return parse_timestamp(self.timestamp)
-
 
 def parse_timestamp(ts: str) -> datetime:
     """Parse a 14-digit Wayback timestamp as UTC."""
@@ -151,6 +147,23 @@ class SnapshotOutcome:
     memento_datetime: str | None = None  # 14 digits
     location: str | None = None  # for redirects: the original (unrewritten) target URL
     location_timestamp: str | None = None
+
+
+def raise_for_outcome(outcome: SnapshotOutcome, url: str, timestamp: str) -> None:
+    """Raise the explicit error for an answer that is not an archived response."""
+    where = f"{url} at {timestamp}"
+    if outcome.kind == "rate-limited":
+        raise RateLimitedError(f"the archive rate-limited the request for {where} (HTTP 429)")
+    if outcome.kind == "blocked":
+        raise BlockedError(f"the archive refused {where} (HTTP {outcome.status}: excluded or blocked)")
+    if outcome.kind == "missing":
+        raise MissingSnapshotError(f"the archive has no capture of {where}")
+    if outcome.kind == "archive-redirect":
+        raise ArchiveRedirectError(f"the archive redirected {where} to another capture "
+                                   f"({outcome.location_timestamp or outcome.location})",
+                                   outcome.location_timestamp, outcome.location)
+    if outcome.kind == "error":
+        raise WaybackError(f"the archive answered HTTP {outcome.status} for {where}")
 
 
 class Archive:
@@ -332,10 +345,6 @@ def redact_url(url: str) -> str:
 def wayback_link(timestamp: str, url: str) -> str:
     """The public snapshot link written in the seed header (always web.archive.org)."""
     return f"{IA_BASE}/web/{timestamp}id_/{quote(url, safe='/')}"
-
-
-def resolve_location(base_url: str, location: str) -> str:
-    return urljoin(base_url, location)
 
 
 def dedupe_records(records: Iterable[CdxRecord]) -> list[CdxRecord]:

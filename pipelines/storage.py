@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 
 from crawler.items import LEASE_META
 from crawler.wayback import CdxRecord
-from pipelines.seedformat import render_document, safe_component, version_path
+from pipelines.seedformat import render_document, version_path
 
 logger = logging.getLogger(__name__)
 
@@ -160,14 +160,6 @@ class CorpusStore:
         return self.db.execute("SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=?",
                                (site, timestamp, url)).fetchone() is not None
 
-    def captures(self, site: str) -> list[sqlite3.Row]:
-        self.db.row_factory = sqlite3.Row
-        try:
-            return list(self.db.execute(
-                "SELECT * FROM captures WHERE site=? ORDER BY timestamp, original", (site,)))
-        finally:
-            self.db.row_factory = None
-
     def fetched_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)
         found: set[str] = set()
@@ -212,10 +204,6 @@ class CorpusStore:
                  None if digest_ok is None else int(digest_ok), size, time.time()))
             for site in sites:
                 self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
-
-    def fetch_row(self, payload_key: str) -> tuple | None:
-        return self.db.execute("SELECT outcome, location, location_timestamp FROM fetches "
-                               "WHERE payload_key=?", (payload_key,)).fetchone()
 
     def sites_of_key(self, payload_key: str) -> list[str]:
         return [r[0] for r in self.db.execute(
@@ -298,9 +286,6 @@ class CorpusStore:
             "versions": q("SELECT count(*) FROM versions"),
             "errors": q("SELECT count(*) FROM errors"),
         }
-
-    def site_dir(self, site: str) -> Path:
-        return self.out / "policies" / safe_component(site)
 
 
 class _Transaction:

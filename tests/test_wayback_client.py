@@ -84,3 +84,21 @@ def test_classify_snapshot_answers():
 def test_wayback_link_encoding():
     assert wayback_link("20081013214612", "http://www.hydeparkbooks.com/?page=shop/privacy&CLSN_1442=1") == \
         "https://web.archive.org/web/20081013214612id_/http%3A//www.hydeparkbooks.com/%3Fpage%3Dshop/privacy%26CLSN_1442%3D1"
+
+
+def test_explicit_errors_for_archive_answers():
+    from crawler.wayback import (ArchiveRedirectError, BlockedError, MissingSnapshotError,
+                                 RateLimitedError, raise_for_outcome)
+
+    cases = [(429, {}, RateLimitedError), (403, {}, BlockedError), (404, {}, MissingSnapshotError),
+             (302, {"Location": "https://web.archive.org/web/20140101000000id_/http://e.com/"},
+              ArchiveRedirectError)]
+    for status, headers, error in cases:
+        with pytest.raises(error, match="http://e.com/p at 20150101000000"):
+            raise_for_outcome(IA.classify_snapshot(status, headers, "20150101000000"),
+                              "http://e.com/p", "20150101000000")
+    with pytest.raises(ArchiveRedirectError) as info:
+        raise_for_outcome(IA.classify_snapshot(*cases[3][:2], "x"), "http://e.com/p", "20150101000000")
+    assert info.value.target_timestamp == "20140101000000"
+    raise_for_outcome(IA.classify_snapshot(200, {"Memento-Datetime": "Fri, 01 Jan 2016 00:00:00 GMT"},
+                                           "x"), "u", "t")  # an archived answer raises nothing

@@ -21,7 +21,8 @@ from crawler.items import LEASE_META
 from crawler.middlewares import RAW_DIGEST_META
 from crawler.politeness import SLOT_META
 from crawler.seeds import Seed, read_seeds
-from crawler.wayback import IA_BASE, Archive, CdxFormatError, CdxRecord, dedupe_records, payload_digest
+from crawler.wayback import (IA_BASE, Archive, CdxFormatError, CdxRecord, WaybackError,
+                             dedupe_records, payload_digest, raise_for_outcome)
 from pipelines.extraction import HTML_MIMES
 from pipelines.storage import CorpusStore
 
@@ -397,8 +398,11 @@ class HistorySpider(scrapy.Spider):
             item.update(outcome="missing", reason="the archive has no such capture (404)")
             yield item
         else:
-            self.error(site, url, ts, f"snapshot request answered HTTP {response.status} "
-                       f"({outcome.kind}); it will be fetched again on the next run")
+            try:
+                raise_for_outcome(outcome, url, ts)
+            except WaybackError as exc:
+                self.error(site, url, ts, f"{exc}; nothing stored, it will be fetched again on "
+                           "the next run")
 
     def follow_redirect(self, site: str, url: str, ts: str, target: str, hops: int):
         if urlsplit(target).scheme not in ("http", "https") or target == url:
