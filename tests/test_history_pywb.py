@@ -113,8 +113,12 @@ def test_killed_runs_resume_without_loss_or_duplicates(scenario, tmp_path):
     out = tmp_path / "killed"
     args = [sys.executable, "-m", "crawler.cli", "crawl", scenario.seeds_csv, "--out", str(out),
             "--archive", scenario.archive, "--cdx-per-minute", "120", "--snapshots-per-second", "2"]
+    import random
+
+    seed = int(os.environ.get("PALIMPSEST_KILL_SEED", time.time()))  # printed on failure
+    rng = random.Random(seed)
     partial = []
-    for delay in (2.0, 2.5, 3.0):
+    for delay in sorted(rng.uniform(1.6, 3.6) for _ in range(4)):  # kill -9 at random points
         proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         time.sleep(delay)
@@ -123,11 +127,11 @@ def test_killed_runs_resume_without_loss_or_duplicates(scenario, tmp_path):
         if (out / "corpus.sqlite").exists():
             partial.append(sqlite3.connect(out / "corpus.sqlite").execute(
                 "SELECT count(*) FROM fetches").fetchone()[0])
-    assert any(0 < n < scenario.expect["snapshot_requests"] for n in partial), partial  # killed mid-crawl
+    assert any(0 < n < scenario.expect["snapshot_requests"] for n in partial), (partial, seed)
     crawl(scenario, out)
     files = lambda root: {p.relative_to(root): p.read_bytes() for p in (root / "policies").rglob("*")  # noqa: E731
                           if p.is_file()}
-    assert files(out) == files(clean)  # nothing lost, nothing extra, no temp files left
+    assert files(out) == files(clean), seed  # nothing lost, nothing extra, no temp files left
     db = sqlite3.connect(out / "corpus.sqlite")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     ref = sqlite3.connect(clean / "corpus.sqlite")
