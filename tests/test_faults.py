@@ -42,6 +42,8 @@ def test_faulty_archive_gives_identical_corpus(scenario, pywb, clean_run, tmp_pa
         assert r.returncode == 0, r.stderr[-3000:]
         injected = [what for _, _, _, what in proxy.log if what != "pass"]
         assert len(injected) >= 5, proxy.log  # the run really met faults
+        from collections import Counter
+        print(f"seed {seed}: {len(proxy.log)} requests, faults injected {dict(Counter(injected))}")
         assert corpus_files(out) == corpus_files(clean_run)
         db, ref = sqlite3.connect(out / "corpus.sqlite"), sqlite3.connect(clean_run / "corpus.sqlite")
         for table in ("captures", "fetches", "texts", "versions"):
