@@ -37,6 +37,7 @@ USER_AGENT = ("Palimpsest/0.1 (privacy-policy history research crawler; "
 ROBOTSTXT_OBEY = False  # we use the archive's APIs, not its pages
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's local HTTP control server: not needed here
 RETRY_ENABLED = False  # crawler.middlewares.ArchiveRetryMiddleware does it, politely
 REDIRECT_ENABLED = False  # archived redirects are data; the archive's own redirects are recorded
 DOWNLOAD_TIMEOUT = 120
