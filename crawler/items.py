@@ -8,7 +8,7 @@ LEASE_META = "palimpsest_lease"  # a distributed request's lease (crawler.distri
 
 
 class FetchItem(TypedDict, total=False):
-    """The outcome of fetching one distinct payload (one CDX (status, digest))."""
+    """The outcome of fetching one distinct payload (one CDX (status, digest) of one URL)."""
 
     kind: str  # always 'payload'
     outcome: str  # 'payload' | 'redirect' | 'archive-redirect' | 'missing' | 'http-status'

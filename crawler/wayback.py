@@ -81,17 +81,16 @@ class CdxRecord:
 
     @property
     def payload_key(self) -> str:
-        """The key a payload is fetched once under.
+        """The key a payload is fetched once under: (status, digest) of one URL.
 
-        (status, digest) for ordinary captures. Redirects mostly share the empty-body digest, so
-        their key also holds the URL: one fetch per distinct redirect of a URL. Revisits are keyed
-        by their digest until resolved against the capture they repeat.
+        The URL is part of the key because what is extracted from a payload depends on it
+        (relative links are resolved against it), and because redirects mostly share the
+        empty-body digest. Revisits are keyed by their digest until resolved against the capture
+        of the same URL they repeat.
         """
         if self.is_revisit:
-            return f"revisit:{self.digest}"
-        if self.is_redirect:
-            return f"{self.status}:{self.digest}:{self.url}"
-        return f"{self.status}:{self.digest}"
+            return f"revisit:{self.digest}:{self.url}"
+        return f"{self.status}:{self.digest}:{self.url}"
 
 
 def parse_timestamp(ts: str) -> datetime:

@@ -135,11 +135,12 @@ class CorpusStore:
                 "cdx_checked_at=? WHERE site=? AND url=?", (last_timestamp, time.time(), site, url))
 
     # -- captures -------------------------------------------------------------------------------
-    def resolve_revisit(self, digest: str) -> str | None:
-        """The payload key of the non-revisit capture a revisit repeats, if known."""
+    def resolve_revisit(self, digest: str, url: str) -> str | None:
+        """The payload key of the capture of ``url`` that a revisit repeats, if known."""
         row = self.db.execute(
-            "SELECT payload_key FROM captures WHERE digest=? AND payload_key NOT LIKE 'revisit:%' "
-            "AND (status < 300 OR status >= 400) ORDER BY timestamp LIMIT 1", (digest,)).fetchone()
+            "SELECT payload_key FROM captures WHERE digest=? AND original=? "
+            "AND payload_key NOT LIKE 'revisit:%' AND (status < 300 OR status >= 400) "
+            "ORDER BY timestamp LIMIT 1", (digest, url)).fetchone()
         return row[0] if row else None
 
     def add_captures(self, site: str, query_url: str, records: Iterable[tuple[CdxRecord, str]]) -> int:

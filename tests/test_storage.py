@@ -55,5 +55,6 @@ def test_revisit_resolution_uses_known_payloads(tmp_path: Path):
     store = CorpusStore(tmp_path)
     add(store, "a.example", "20100101000000", "# T\n\nOne.")
     digest = store.db.execute("SELECT digest FROM captures").fetchone()[0]
-    assert store.resolve_revisit(digest) == f"200:{digest}"
-    assert store.resolve_revisit("UNKNOWN") is None
+    assert store.resolve_revisit(digest, "http://a.example/p") == f"200:{digest}:http://a.example/p"
+    assert store.resolve_revisit(digest, "http://b.example/p") is None  # another URL's payload
+    assert store.resolve_revisit("UNKNOWN", "http://a.example/p") is None

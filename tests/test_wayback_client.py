@@ -60,8 +60,10 @@ def test_payload_keys_treat_redirects_apart():
     ok = CdxRecord("k", "20150101000000", "http://e.com/p", "text/html", 200, "D1", 1)
     r1 = CdxRecord("k", "20150101000000", "http://e.com/p", "unk", 301, EMPTY_DIGEST, 1)
     r2 = CdxRecord("k", "20150101000000", "http://e.com/q", "unk", 301, EMPTY_DIGEST, 1)
-    assert ok.payload_key == "200:D1"
+    assert ok.payload_key == "200:D1:http://e.com/p"
     assert r1.payload_key != r2.payload_key  # same empty digest, different redirects
+    # the same bytes at another URL are another payload: its links resolve against that URL
+    assert ok.payload_key != CdxRecord("k", "20150101000000", "http://f.com/p", "text/html", 200, "D1", 1).payload_key
     assert payload_digest(b"") == EMPTY_DIGEST
 
 

@@ -281,14 +281,15 @@ class HistorySpider(scrapy.Spider):
 
     def assign_keys(self, records: list[CdxRecord]) -> list[tuple[CdxRecord, str]]:
         """Payload keys; revisits take the key of the capture they repeat when it is known."""
-        by_digest: dict[str, str] = {}
+        by_digest: dict[tuple[str, str], str] = {}
         out = []
         for r in records:
             key = r.payload_key
             if r.is_revisit:
-                key = by_digest.get(r.digest) or self.store.resolve_revisit(r.digest) or key
+                key = (by_digest.get((r.digest, r.url))
+                       or self.store.resolve_revisit(r.digest, r.url) or key)
             elif not r.is_redirect and r.status is not None and r.status < 300:
-                by_digest.setdefault(r.digest, key)
+                by_digest.setdefault((r.digest, r.url), key)
             out.append((r, key))
         return out
 
