@@ -157,9 +157,29 @@ def _settings_from_args(args) -> dict:
         s["PALIMPSEST_CDX_PER_MINUTE"] = args.cdx_per_minute
     if args.snapshots_per_second is not None:
         s["PALIMPSEST_SNAPSHOTS_PER_SECOND"] = args.snapshots_per_second
+    if args.dialect:
+        s["PALIMPSEST_ARCHIVE_DIALECT"] = args.dialect
     if args.quiet:
         s["LOG_LEVEL"] = "WARNING"
     return s
+
+
+def _add_archive_options(p: argparse.ArgumentParser) -> None:
+    """The options `crawl` and `discover` share: the archive, the dates, politeness, settings."""
+    p.add_argument("--out", required=True, help="output folder (re-runs are incremental)")
+    p.add_argument("--archive", default="ia",
+                   help="'ia' (web.archive.org, default) or a pywb collection URL")
+    p.add_argument("--dialect", choices=["ia", "pywb"], help="force the archive's API dialect")
+    p.add_argument("--from", dest="date_from", help="first date, YYYY[MM[DD]]")
+    p.add_argument("--to", dest="date_to", help="last date, YYYY[MM[DD]]")
+    p.add_argument("--contact", help="your e-mail or URL, sent in the User-Agent")
+    p.add_argument("--cdx-per-minute", type=float,
+                   help="CDX request rate (default 24, the Internet Archive's; 0 = no limit)")
+    p.add_argument("--snapshots-per-second", type=float,
+                   help="snapshot fetch rate (default 8; 0 = no limit)")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="any Scrapy or PALIMPSEST_* setting")
+    p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
 
 
 def cmd_crawl(args) -> int:
@@ -174,8 +194,6 @@ def cmd_crawl(args) -> int:
         print(f"palimpsest: no usable seed in {args.seeds!r}", file=sys.stderr)
         return 2
     settings = _settings_from_args(args)
-    if args.dialect:
-        settings["PALIMPSEST_ARCHIVE_DIALECT"] = args.dialect
     if args.archive == "ia" and not args.contact:
         print("palimpsest: tip: pass --contact EMAIL so the Internet Archive can reach you "
               "(it goes in the User-Agent)", file=sys.stderr)
@@ -212,8 +230,6 @@ def cmd_discover(args) -> int:
         print(f"palimpsest: seed file {args.seeds!r} does not exist", file=sys.stderr)
         return 2
     settings = _settings_from_args(args)
-    if args.dialect:
-        settings["PALIMPSEST_ARCHIVE_DIALECT"] = args.dialect
     result = run_discovery(args.seeds, args.out, args.archive, args.date_from, args.date_to,
                            args.every, settings)
     print_discovery(args.out)
@@ -384,21 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("crawl", help="rebuild the policy histories of the sites in a seed file")
     c.add_argument("seeds", help="CSV with header site,url, or a list of policy URLs")
-    c.add_argument("--out", required=True, help="output folder (re-runs are incremental)")
-    c.add_argument("--archive", default="ia",
-                   help="'ia' (web.archive.org, default) or a pywb collection URL")
-    c.add_argument("--dialect", choices=["ia", "pywb"], help="force the archive's API dialect")
-    c.add_argument("--from", dest="date_from", help="first date, YYYY[MM[DD]]")
-    c.add_argument("--to", dest="date_to", help="last date, YYYY[MM[DD]]")
+    _add_archive_options(c)
     c.add_argument("--every", help="keep one capture per period, e.g. 6m or 1y")
-    c.add_argument("--contact", help="your e-mail or URL, sent in the User-Agent")
-    c.add_argument("--cdx-per-minute", type=float,
-                   help="CDX request rate (default 24, the Internet Archive's; 0 = no limit)")
-    c.add_argument("--snapshots-per-second", type=float,
-                   help="snapshot fetch rate (default 8; 0 = no limit)")
-    c.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
-                   help="any Scrapy or PALIMPSEST_* setting")
-    c.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     c.add_argument("--discover", action="store_true",
                    help="the seed file lists sites: find their policy URLs first (see `discover`)")
     c.add_argument("--distributed", action="store_true",
@@ -409,15 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     dv = sub.add_parser("discover", help="find each site's policy URL, interval by interval")
     dv.add_argument("seeds", help="a list of sites or homepage URLs (or CSV with site,url)")
-    dv.add_argument("--out", required=True)
-    for flag, kw in (("--archive", {"default": "ia"}), ("--dialect", {"choices": ["ia", "pywb"]}),
-                     ("--from", {"dest": "date_from"}), ("--to", {"dest": "date_to"}),
-                     ("--every", {"default": "6m", "help": "interval length (default 6m)"}),
-                     ("--contact", {}), ("--cdx-per-minute", {"type": float}),
-                     ("--snapshots-per-second", {"type": float})):
-        dv.add_argument(flag, **kw)
-    dv.add_argument("-s", "--set", action="append", metavar="NAME=VALUE")
-    dv.add_argument("-q", "--quiet", action="store_true")
+    _add_archive_options(dv)
+    dv.add_argument("--every", default="6m", help="interval length (default 6m)")
     dv.set_defaults(func=cmd_discover)
 
     w = sub.add_parser("worker", help="work on a distributed job (REDIS_URL) until it is done")

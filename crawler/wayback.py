@@ -148,6 +148,20 @@ class SnapshotOutcome:
     location_timestamp: str | None = None
 
 
+def archive_for_crawl(archive: str | None, dialect: str | None, settings) -> tuple[Archive, dict]:
+    """The crawl's archive (spider argument, else PALIMPSEST_ARCHIVE; 'ia' = web.archive.org) and
+    the headers every request to it carries (User-Agent with the contact, credentials)."""
+    name = archive or settings.get("PALIMPSEST_ARCHIVE") or "ia"
+    client = Archive(IA_BASE if name == "ia" else name,
+                     dialect or settings.get("PALIMPSEST_ARCHIVE_DIALECT"),
+                     settings.getint("PALIMPSEST_CDX_PAGE_SIZE", 10000))
+    contact = settings.get("PALIMPSEST_CONTACT")
+    headers = {"User-Agent": settings.get("USER_AGENT") + (f" contact: {contact}" if contact else "")}
+    if client.authorization:
+        headers["Authorization"] = client.authorization
+    return client, headers
+
+
 def raise_for_outcome(outcome: SnapshotOutcome, url: str, timestamp: str) -> None:
     """Raise the explicit error for an answer that is not an archived response."""
     where = f"{url} at {timestamp}"

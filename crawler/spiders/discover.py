@@ -25,7 +25,7 @@ from crawler.discovery import LinkCandidate, find_policy_links, is_parked, is_so
 from crawler.politeness import SLOT_META
 from crawler.seeds import read_seeds
 from crawler.spiders.history import pad_timestamp, parse_every
-from crawler.wayback import IA_BASE, Archive, CdxFormatError, CdxRecord, dedupe_records
+from crawler.wayback import CdxFormatError, CdxRecord, archive_for_crawl, dedupe_records
 from pipelines.extraction import decode_html, extract_policy
 from pipelines.policy_classifier import load_model, probability
 from pipelines.storage import atomic_write
@@ -126,15 +126,10 @@ class DiscoverSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        archive = spider.archive_arg or s.get("PALIMPSEST_ARCHIVE") or "ia"
-        spider.archive = Archive(IA_BASE if archive == "ia" else archive,
-                                 spider.dialect_arg or s.get("PALIMPSEST_ARCHIVE_DIALECT"))
+        spider.archive, spider.request_headers = archive_for_crawl(spider.archive_arg,
+                                                                   spider.dialect_arg, s)
         spider.out = Path(spider.out_arg or s.get("PALIMPSEST_OUT"))
         spider.threshold = s.getfloat("PALIMPSEST_POLICY_THRESHOLD", load_model()["threshold"])
-        contact = s.get("PALIMPSEST_CONTACT")
-        spider.request_headers = {"User-Agent": s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")}
-        if spider.archive.authorization:
-            spider.request_headers["Authorization"] = spider.archive.authorization
         return spider
 
     def _request(self, target: str, callback, slot: str, **meta) -> scrapy.Request:

@@ -21,7 +21,7 @@ from crawler.items import LEASE_META
 from crawler.middlewares import RAW_DIGEST_META
 from crawler.politeness import SLOT_META
 from crawler.seeds import Seed, read_seeds
-from crawler.wayback import (IA_BASE, Archive, CdxFormatError, CdxRecord, WaybackError,
+from crawler.wayback import (CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
                              dedupe_records, payload_digest, raise_for_outcome)
 from pipelines.extraction import HTML_MIMES
 from pipelines.storage import CorpusStore
@@ -114,10 +114,8 @@ class HistorySpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        archive = spider.archive_arg or s.get("PALIMPSEST_ARCHIVE") or "ia"
-        base = IA_BASE if archive == "ia" else archive
-        spider.archive = Archive(base, spider.dialect_arg or s.get("PALIMPSEST_ARCHIVE_DIALECT"),
-                                 s.getint("PALIMPSEST_CDX_PAGE_SIZE", 10000))
+        spider.archive, spider.request_headers = archive_for_crawl(spider.archive_arg,
+                                                                   spider.dialect_arg, s)
         spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS", 3)
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES", 5)
         out = spider.out_arg or s.get("PALIMPSEST_OUT")
@@ -130,11 +128,6 @@ class HistorySpider(scrapy.Spider):
                 raise ValueError("the history spider needs a seed file: -a seeds=seeds/sites.csv")
             spider.store = CorpusStore(out)
         spider.corpus = spider.main_store if spider.is_coordinator else spider.store
-        contact = s.get("PALIMPSEST_CONTACT")
-        spider.request_headers = {
-            "User-Agent": s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")}
-        if spider.archive.authorization:
-            spider.request_headers["Authorization"] = spider.archive.authorization
         crawler.signals.connect(spider.store.close, signal=signals.engine_stopped)
         return spider
 
@@ -351,7 +344,8 @@ class HistorySpider(scrapy.Spider):
                 "size": len(response.body)}
         if outcome.kind == "archived" and 200 <= response.status < 300:
             raw = response.meta.get(RAW_DIGEST_META)
-            got = payload_digest(response.body)
+            # the body as received; hashed again only if decompression changed it
+            got = raw if raw == digest else payload_digest(response.body)
             ok = digest in (raw, got) if digest else None
             if ok is False:
                 # A body whose SHA-1 differs from the CDX digest is fetched again and never stored
