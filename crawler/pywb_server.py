@@ -70,6 +70,20 @@ def make_collection(root: Path, name: str, warcs: list[Path], wayback: Path) -> 
         raise RuntimeError(f"wb-manager add failed: {result.stdout[-2000:]}")
 
 
+def pywb_environment() -> dict[str, str]:
+    """Environment for the pywb process.
+
+    pywb's front end calls its own warcserver over HTTP for every request. With gevent's default
+    thread-pool resolver each call resolves ``localhost`` on a worker thread, and ``requests`` scans
+    the whole environment for proxy variables twice; a blocking resolver and a short environment
+    without proxy variables cut pywb's CPU per request by about a tenth (what it serves is the same).
+    """
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env["GEVENT_RESOLVER"] = "block"
+    return env
+
+
 class PywbServer:
     """A pywb ``wayback`` subprocess on 127.0.0.1; use as a context manager."""
 
@@ -88,7 +102,8 @@ class PywbServer:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(self.wayback), "-b", "127.0.0.1", "-p", str(self.port),
                                       "-d", str(self.root)], cwd=self.root, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     env=pywb_environment())
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

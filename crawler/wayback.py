@@ -214,13 +214,20 @@ class Archive:
 
     # -- requests -------------------------------------------------------------------------
     def cdx_url(self, url: str, from_ts: str | None = None, to_ts: str | None = None,
-                resume_key: str | None = None) -> str:
-        """The CDX query listing every capture of exactly ``url``."""
+                resume_key: str | None = None, *, daily: bool = False) -> str:
+        """The CDX query listing every capture of exactly ``url``.
+
+        ``daily`` (Internet Archive only) asks for a sample instead: the first capture of each day
+        that is not an archived 4xx/5xx, so that a homepage with a million captures still fits in
+        one answer. Discovery uses it; it only needs one capture per interval.
+        """
         if self.dialect == "ia":
             params: list[tuple[str, str]] = [("url", url), ("output", "json"),
                                              ("fl", ",".join(IA_FIELDS)),
                                              ("showResumeKey", "true"),
                                              ("limit", str(self.cdx_page_size))]
+            if daily:  # filters apply before collapsing: the day's first usable capture
+                params += [("filter", "!statuscode:[45].."), ("collapse", "timestamp:8")]
             path = "/cdx/search/cdx"
         else:
             params = [("url", url), ("output", "json"), ("allowFuzzy", "0")]

@@ -10,6 +10,7 @@ scripted 429 storms and 5xx answers. Every request is logged with its arrival ti
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -113,6 +114,19 @@ class IAFixture:
             rows = [c for c in rows if c.timestamp >= q["from"][0].ljust(14, "0")]
         if "to" in q:
             rows = [c for c in rows if c.timestamp <= q["to"][0].ljust(14, "9")]
+        for spec in q.get("filter", []):  # IA: [!]field:regex on the whole field, ANDed
+            negate, (name, _, pattern) = spec.startswith("!"), spec.lstrip("!").partition(":")
+            rows = [c for c in rows
+                    if bool(re.fullmatch(pattern, self._field(c, name))) != negate]
+        for spec in q.get("collapse", []):  # IA: drop a row equal to the previous row's field[:N]
+            name, _, n = spec.partition(":")
+            kept, prev = [], None
+            for c in rows:
+                value = self._field(c, name)[:int(n)] if n else self._field(c, name)
+                if value != prev:
+                    kept.append(c)
+                prev = value
+            rows = kept
         start = int(q.get("resumeKey", ["0"])[0])
         limit = int(q.get("limit", [str(self.page_size)])[0])
         page = rows[start:start + limit]
@@ -127,6 +141,11 @@ class IAFixture:
             out += [[], [str(start + limit)]]
         body = json.dumps(out).encode() if len(out) > 1 else b"[]"
         self._send(h, 200, body, {"Content-Type": "application/json"}, "cdx")
+
+    @staticmethod
+    def _field(c: FixtureCapture, name: str) -> str:
+        return {"timestamp": c.timestamp, "statuscode": str(c.status), "original": c.url,
+                "digest": c.digest, "mimetype": c.content_type.split(";")[0]}[name]
 
     def web(self, h, rest: str) -> None:
         ts, _, url = rest.partition("id_/")

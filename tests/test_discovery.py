@@ -152,3 +152,52 @@ def test_crawl_with_discovery(sites, tmp_path):
     assert files == ["alpha.test/20150420000000.md", "alpha.test/20170301000000.md",
                      "alpha.test/20190601000000.md", "gamma.test/20160410000000.md"]
     assert "Datenschutzerklärung" in (out / "policies" / "alpha.test" / "20170301000000.md").read_text()
+
+
+def test_discovery_on_the_internet_archive_dialect(tmp_path):
+    """IA dialect: one capture a day is asked (archived 4xx/5xx filtered out before collapsing),
+    and every resumeKey page is read before an interval's capture is chosen."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ia_fixture import FixtureCapture, IAFixture
+
+    _, welcome, _ = citp("welcomegateapp.com")
+    home_url, policy_url = "http://www.delta.test/", "http://www.delta.test/privacy"
+    home_2015 = home([("Privacy Policy", "/privacy")])
+    home_2016 = home([("Privacy Policy", "/privacy")], extra="Now with a shop.")
+    policy_2016 = welcome.replace(b"</body>", b"<p>We added a section on our shop.</p></body>", 1)
+    caps = [FixtureCapture(home_url, ts, home_2015) for ts in (
+        "20150105000000", "20150105120000", "20150210000000", "20150311000000", "20150311090000")]
+    # the day nearest mid-2015 opens with an archived 503: the filter must drop it before collapsing
+    caps += [FixtureCapture(home_url, "20150405000000", b"Service Unavailable", status=503),
+             FixtureCapture(home_url, "20150405060000", home_2015),
+             FixtureCapture(home_url, "20150405120000", home_2015)]
+    caps += [FixtureCapture(home_url, ts, home_2016) for ts in (
+        "20160110000000", "20160310000000", "20160310230000", "20161101000000")]
+    caps += [FixtureCapture(policy_url, "20150301000000", welcome),
+             FixtureCapture(policy_url, "20150601000000", welcome),
+             FixtureCapture(policy_url, "20160301000000", policy_2016),
+             FixtureCapture(policy_url, "20160401000000", policy_2016)]
+    seeds = tmp_path / "sites.txt"
+    seeds.write_text("http://www.delta.test/\n")
+    fixture = IAFixture(caps).start()
+    try:
+        out = tmp_path / "out"
+        r = run_palimpsest("discover", str(seeds), "--out", str(out), "--archive", fixture.url,
+                           "--dialect", "ia", "--from", "2015", "--to", "2016", "--every", "1y",
+                           "-s", "PALIMPSEST_CDX_PAGE_SIZE=2", *UNLIMITED)
+        assert r.returncode == 0, r.stderr[-3000:]
+        cdx = [parse_qs(urlsplit(path).query) for _, _, path, _ in fixture.requests("cdx")]
+    finally:
+        fixture.stop()
+    rows = {row["interval"]: row for row in csv.DictReader((out / "discovered.csv").open(encoding="utf-8"))}
+    assert set(rows) == {"2015", "2016"}, (rows, r.stderr[-3000:])
+    assert rows["2015"]["status"] == "found" and rows["2016"]["status"] == "found", rows
+    assert rows["2015"]["homepage_capture"] == "20150405060000"  # not the 503, not March
+    assert rows["2016"]["homepage_capture"] == "20160310000000"  # on the homepage's 3rd page
+    assert rows["2015"]["policy_capture"] == "20150601000000"
+    assert rows["2016"]["policy_capture"] == "20160401000000"  # on the policy's 2nd page
+    assert all(q["filter"] == ["!statuscode:[45].."] and q["collapse"] == ["timestamp:8"] for q in cdx)
+    # homepage: 7 usable days at 2 rows a page = 4 pages; policy: 4 days = 2 pages
+    assert [q["url"][0] for q in cdx].count(home_url) == 4
+    assert [q["url"][0] for q in cdx].count(policy_url) == 2

@@ -144,24 +144,38 @@ class DiscoverSpider(scrapy.Spider):
             logger.error("Bad seed line: %s", err)
         for seed in seeds:
             home = f"{urlsplit(seed.url).scheme}://{urlsplit(seed.url).netloc}/"
-            yield self._request(self.archive.cdx_url(home, self.from_ts, self.to_ts), self.parse_home_cdx,
-                                "cdx", site=seed.site, url=home)
+            yield self.cdx_request(home, self.parse_home_cdx, seed.site)
 
     # -- homepages ------------------------------------------------------------------------------
-    def _records(self, response: Response) -> list[CdxRecord] | None:
+    def cdx_request(self, url: str, callback, site: str, resume_key: str | None = None,
+                    rows: tuple[CdxRecord, ...] = ()) -> scrapy.Request:
+        """A CDX query for one capture a day of ``url`` (IA) or every capture (pywb)."""
+        return self._request(self.archive.cdx_url(url, self.from_ts, self.to_ts, resume_key, daily=True),
+                             callback, "cdx", site=site, url=url, cdx_rows=rows)
+
+    def _records(self, response: Response):
+        """The rows of a CDX query once all its pages are in; while pages remain, yields the next
+        page's request and returns None. An unusable answer counts as no rows (logged)."""
         if response.status != 200:
             logger.error("CDX query %s answered HTTP %s", response.url, response.status)
-            return None
+            return []
         try:
             page = self.archive.parse_cdx(response.body)
         except CdxFormatError as exc:
             logger.error("unreadable CDX answer for %s: %s", response.meta["url"], exc)
+            return []
+        rows = response.meta["cdx_rows"] + tuple(page.records)
+        if page.resume_key:
+            yield self.cdx_request(response.meta["url"], response.request.callback, response.meta["site"],
+                                   page.resume_key, rows)
             return None
-        return dedupe_records(page.records)
+        return dedupe_records(list(rows))
 
     def parse_home_cdx(self, response: Response):
         site, home = response.meta["site"], response.meta["url"]
-        records = self._records(response) or []
+        records = yield from self._records(response)
+        if records is None:  # the next page is on its way
+            return
         stamps = [r.timestamp for r in records]
         first = self.from_ts or (min(stamps) if stamps else None)
         last = self.to_ts or (max(stamps) if stamps else None)
@@ -251,16 +265,18 @@ class DiscoverSpider(scrapy.Spider):
         entry = self.policies.get(row.policy_url)
         if entry is None:
             self.policies[row.policy_url] = PolicyURL(waiting=[row])
-            yield self._request(self.archive.cdx_url(row.policy_url, self.from_ts, self.to_ts),
-                                self.parse_policy_cdx, "cdx", site=row.site, url=row.policy_url)
+            yield self.cdx_request(row.policy_url, self.parse_policy_cdx, row.site)
         elif entry.records is None:
             entry.waiting.append(row)
         else:
             yield from self.policy_capture(row, entry.records)
 
     def parse_policy_cdx(self, response: Response):
+        records = yield from self._records(response)
+        if records is None:  # the next page is on its way
+            return
         entry = self.policies[response.meta["url"]]
-        entry.records = self._records(response) or []
+        entry.records = records
         waiting, entry.waiting = entry.waiting, []
         for row in waiting:
             yield from self.policy_capture(row, entry.records)
