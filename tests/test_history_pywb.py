@@ -150,3 +150,41 @@ def test_demo_runs_the_whole_pipeline(wayback_bin, tmp_path):
     assert len((out / "changes.csv").read_text().splitlines()) == 4  # header + 3 changes
     assert (out / "report" / "index.html").exists() and (out / "feeds" / "tinyapp.example.xml").exists()
     assert "2016-10-11 .. 2017-05-17" in r.stdout
+
+
+def test_paused_with_jobdir_and_resumed(scenario, tmp_path):
+    """Scrapy's JOBDIR works as Scrapy users expect: Ctrl-C keeps the queue on disk, the same
+    command resumes it, and no payload is fetched twice across the two runs."""
+    import os
+    import signal
+    import time
+
+    clean = tmp_path / "clean"
+    crawl(scenario, clean)
+    out, jobdir = tmp_path / "paused", tmp_path / "job"
+    args = [sys.executable, "-m", "crawler.cli", "crawl", scenario.seeds_csv, "--out", str(out),
+            "--archive", scenario.archive, "--cdx-per-minute", "0", "--snapshots-per-second", "1",
+            "-s", f"JOBDIR={jobdir}", "-s", "CONCURRENT_REQUESTS=1"]  # the rest waits on disk
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # interrupt once some but not all payloads are in
+        time.sleep(0.3)
+        if (out / "corpus.sqlite").exists() and sqlite3.connect(out / "corpus.sqlite").execute(
+                "SELECT count(*) FROM fetches").fetchone()[0] >= 2:
+            break
+    os.kill(proc.pid, signal.SIGINT)  # Ctrl-C: Scrapy closes gracefully and keeps the queue
+    _, stderr = proc.communicate(timeout=120)
+    first = last_run(out)
+    assert first["finish_reason"] == "shutdown", stderr[-2000:]
+    assert 0 < first["snapshot_requests"] < scenario.expect["snapshot_requests"], stderr[-6000:]
+    assert list((jobdir / "requests.queue").iterdir())  # the queue is on disk
+    _, second = crawl(scenario, out, "-s", f"JOBDIR={jobdir}")
+    assert second["finish_reason"] == "finished"
+    assert first["snapshot_requests"] + second["snapshot_requests"] == scenario.expect["snapshot_requests"]
+    assert first["cdx_requests"] + second["cdx_requests"] == scenario.expect["cdx_requests"]
+    assert second["sites_done"] == second["sites_total"]  # restored requests are counted too
+    _, third = crawl(scenario, out, "-s", f"JOBDIR={jobdir}")  # the job is over: a new incremental run
+    assert (third["cdx_requests"], third["snapshot_requests"]) == (scenario.expect["cdx_requests"], 0)
+    files = lambda root: {p.relative_to(root): p.read_bytes() for p in (root / "policies").rglob("*")  # noqa: E731
+                          if p.is_file()}
+    assert files(out) == files(clean)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from crawler.items import LEASE_META
@@ -27,6 +29,7 @@ from pipelines.extraction import HTML_MIMES
 from pipelines.storage import CorpusStore
 
 logger = logging.getLogger(__name__)
+RUN_META = "palimpsest_run"
 
 
 def parse_every(every: str | None) -> int | None:
@@ -75,18 +78,25 @@ def is_homepage(url: str) -> bool:
 
 @dataclass
 class Progress:
+    """Requests outstanding per site; a site is done while it has none."""
+
     sites_total: int = 0
     pending: dict[str, int] = field(default_factory=dict)
-    sites_done: int = 0
+    finished: set[str] = field(default_factory=set)
+
+    @property
+    def sites_done(self) -> int:
+        return len(self.finished)
 
     def add(self, site: str, n: int = 1) -> None:
         self.pending[site] = self.pending.get(site, 0) + n
+        self.finished.discard(site)
 
     def done(self, site: str) -> None:
         left = self.pending.get(site, 0) - 1
         self.pending[site] = left
-        if left == 0:
-            self.sites_done += 1
+        if left <= 0:
+            self.finished.add(site)
 
 
 class HistorySpider(scrapy.Spider):
@@ -109,6 +119,9 @@ class HistorySpider(scrapy.Spider):
         self.progress = Progress()
         self.scheduled_keys: set[str] = set()
         self.queried: set[tuple[str, str]] = set()
+        # Requests restored from a JOBDIR queue carry another run's id (see restored()).
+        self.run_id = uuid.uuid4().hex[:12]
+        self.sweep: list[tuple[str, str, int]] = []  # (site, url, hops) to check when idle
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -129,6 +142,7 @@ class HistorySpider(scrapy.Spider):
             spider.store = CorpusStore(out)
         spider.corpus = spider.main_store if spider.is_coordinator else spider.store
         crawler.signals.connect(spider.store.close, signal=signals.engine_stopped)
+        crawler.signals.connect(spider.sweep_when_idle, signal=signals.spider_idle)
         return spider
 
     def setup_distributed(self, s, out: str) -> None:
@@ -177,6 +191,20 @@ class HistorySpider(scrapy.Spider):
             w, _ = self.store.build_all_dirty()
             if w:
                 logger.info("Completed %d version file(s) left by an interrupted run", w)
+        # With Scrapy's JOBDIR, an interrupted job's queue comes back from disk: URLs that job
+        # already queried are not queried again, and their unfetched payloads are checked only when
+        # the restored requests are done (see sweep_when_idle), so nothing is fetched twice.
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState when JOBDIR is given
+        if state is not None:
+            if state.get("unfinished"):
+                self.queried.update(state.get("queried", ()))
+                self.sweep = [(site, url, hops) for site, url in self.queried
+                              for u, hops, _ in self.store.site_urls(site) if u == url]
+                logger.info("Resuming the job in JOBDIR: %d URL(s) were already queried",
+                            len(self.queried))
+            else:
+                state["queried"] = set()
+            state["unfinished"] = True
         sites = {s.site for s in seeds}
         self.progress.sites_total = len(sites)
         logger.info("Crawling %d site(s), %d policy URL(s) from %r (%s) into %s", len(sites),
@@ -184,6 +212,8 @@ class HistorySpider(scrapy.Spider):
         for seed in seeds:
             for request in self.requests_for_seed(seed):
                 yield request
+            if self.progress.pending.get(seed.site, 0) <= 0:  # a resumed job had finished it
+                self.progress.finished.add(seed.site)
         if self.coordination is not None:  # seeding complete: later coordinators only join
             server, job = self.coordination.server, self.coordination.job
             server.set(f"palimpsest:{job}:seeded", self.worker_id)
@@ -205,6 +235,8 @@ class HistorySpider(scrapy.Spider):
     def cdx_request(self, site: str, url: str, hops: int, last_ts: str | None = None,
                     resume_key: str | None = None) -> scrapy.Request:
         self.queried.add((site, url))
+        if getattr(self, "state", None) is not None:
+            self.state["queried"].add((site, url))
         from_ts = max(filter(None, [self.from_ts, last_ts]), default=None)
         self.progress.add(site)
         return scrapy.Request(
@@ -212,10 +244,12 @@ class HistorySpider(scrapy.Spider):
             callback=self.parse_cdx, errback=self.request_failed, dont_filter=True, priority=0,
             headers=self.request_headers,
             meta={SLOT_META: "cdx", "download_slot": "wayback-cdx", "handle_httpstatus_all": True,
-                  "site": site, "query_url": url, "hops": hops, "from_ts": from_ts})
+                  "site": site, "query_url": url, "hops": hops, "from_ts": from_ts,
+                  RUN_META: self.run_id})
 
     def parse_cdx(self, response: Response):
         site, url, hops = response.meta["site"], response.meta["query_url"], response.meta["hops"]
+        self.restored(response.meta)
         try:
             if response.status != 200:
                 self.error(site, url, None, f"CDX query answered HTTP {response.status}; "
@@ -269,6 +303,7 @@ class HistorySpider(scrapy.Spider):
                        response.meta.get("site"), n, self.answer_retries)
         request = response.request.replace(dont_filter=True)
         request.meta["palimpsest_answer_retry"] = n
+        request.meta[RUN_META] = self.run_id
         self.progress.add(response.meta["site"])
         return request
 
@@ -318,7 +353,7 @@ class HistorySpider(scrapy.Spider):
                 meta={SLOT_META: "snapshot", "download_slot": "wayback-snapshot",
                       "handle_httpstatus_all": True, "dont_redirect": True, "site": site,
                       "hops": hops, "palimpsest_capture": (key, rec.timestamp, rec.url, rec.status,
-                                                           rec.digest)})
+                                                           rec.digest), RUN_META: self.run_id})
 
     def sample(self, site: str, candidates: list[tuple[CdxRecord, str]]):
         """Keep, per interval, the first content capture and the first redirect."""
@@ -332,6 +367,8 @@ class HistorySpider(scrapy.Spider):
     def parse_snapshot(self, response: Response):
         site, hops = response.meta["site"], response.meta["hops"]
         key, ts, url, status, digest = response.meta["palimpsest_capture"]
+        self.restored(response.meta)
+        self.scheduled_keys.add(key)
         try:
             yield from self._parse_snapshot(response, site, hops, key, ts, url, status, digest)
         finally:
@@ -417,6 +454,32 @@ class HistorySpider(scrapy.Spider):
         last = next((lt for u, _, lt in self.store.site_urls(site) if u == target), None)
         yield self.cdx_request(site, target, hops + 1, last)
 
+    # -- JOBDIR ---------------------------------------------------------------------------------
+    def restored(self, meta: dict) -> None:
+        """Count a request restored from a JOBDIR queue as pending work of this run."""
+        if meta.get(RUN_META) != self.run_id and meta.get("site"):
+            meta[RUN_META] = self.run_id
+            self.progress.add(meta["site"])
+
+    def sweep_when_idle(self, spider=None) -> None:
+        """Once the restored requests are done, fetch what the interrupted job listed but lost."""
+        sweep, self.sweep = self.sweep, []
+        scheduled = False
+        for site, url, hops in sweep:
+            pending = self.store.unfetched(site, url)
+            for request in self.fetch_requests(site, hops, [
+                    (CdxRecord("", p.timestamp, p.url, "", p.status, p.digest, None), p.payload_key)
+                    for p in pending]):
+                self.crawler.engine.crawl(request)
+                scheduled = True
+        if scheduled:
+            raise DontCloseSpider
+
+    def closed(self, reason: str) -> None:
+        state = getattr(self, "state", None)
+        if state is not None and reason == "finished":  # the next run is a new, incremental one
+            state.update(unfinished=False, queried=set())
+
     # -- errors -----------------------------------------------------------------------------------
     def error(self, site: str | None, url: str | None, ts: str | None, message: str) -> None:
         self.crawler.stats.inc_value("palimpsest/errors")
@@ -432,6 +495,7 @@ class HistorySpider(scrapy.Spider):
         url = capture[2] if capture else request.meta.get("query_url")
         ts = capture[1] if capture else None
         what = "snapshot" if capture else "CDX query"
+        self.restored(request.meta)
         self.error(site, url, ts, f"{what} failed: {failure.getErrorMessage() or failure.type.__name__} "
                    "(nothing was stored for it; re-run the same command to retry)")
         if site:
