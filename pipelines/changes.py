@@ -15,6 +15,7 @@ import csv
 import difflib
 import io
 import json
+import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -153,6 +154,28 @@ def _is_typo(a: list[str], b: list[str]) -> bool:
                (x.isdigit() and y.isdigit()) for x, y in zip(a, b))
 
 
+def significance(hits: dict[str, int], n_changed: int, length: float) -> tuple[float, float]:
+    """(score in [0, 1], share of the text changed) of a non-cosmetic change.
+
+    Three parts, so that the score ranks changes instead of saturating:
+
+    * 0.45 x the weight of the heaviest policy topic the changed words touch (a single
+      "we sell your data" is substantive on its own; under 3 changed words it counts 0.3 of that);
+    * 0.25 x the breadth of policy content changed: topics combine as independent signals,
+      each growing with its number of hits (1 - e^(-hits/2)) times its weight;
+    * 0.30 x the size of the edit: the square root of the share of words changed (full at half the
+      text), so a rewrite outranks a sentence.
+    """
+    weights = {name: POLICY_TOPICS[name][0] for name, n in hits.items() if n}
+    heaviest = max(weights.values(), default=0.0) * (1.0 if n_changed >= 3 else 0.3)
+    untouched = 1.0
+    for name, weight in weights.items():
+        untouched *= 1.0 - weight * (1.0 - math.exp(-hits[name] / 2))
+    share = n_changed / max(40.0, length)
+    size = min(1.0, 2 * share) ** 0.5
+    return round(0.45 * heaviest + 0.25 * (1.0 - untouched) + 0.30 * size, 3), share
+
+
 def compare(old_md: str, new_md: str) -> dict:
     """Measures of the change from ``old_md`` to ``new_md`` (markdown bodies)."""
     moved = moved_paragraphs(old_md, new_md)
@@ -182,33 +205,40 @@ def compare(old_md: str, new_md: str) -> dict:
         elif [p for p in os_.paragraphs if p not in moved] != [p for p in ns.paragraphs if p not in moved]:
             changed_sections += 1
     changed_text = " ".join(added + removed).lower()
-    topics = [name for name, (_, pats) in POLICY_TOPICS.items() if any(p in changed_text for p in pats)]
-    topic_weight = max((POLICY_TOPICS[t][0] for t in topics), default=0.0)
+    hits = {name: sum(changed_text.count(p) for p in pats) for name, (_, pats) in POLICY_TOPICS.items()}
+    topics = [name for name in POLICY_TOPICS if hits[name]]
     n_changed = len([w for w in added + removed if w.isalnum()])
-    magnitude = min(1.0, n_changed / max(40, len(ow)) * 4)
     if n_changed == 0 and moved:
         kind, score = "minor", 0.05  # only a reordering
     elif cosmetic and n_changed <= 6:
         kind, score = "cosmetic", round(min(0.1, 0.02 * n_changed), 3)
     else:
-        weight = topic_weight if n_changed >= 3 else topic_weight * 0.3
-        score = round(min(1.0, 0.65 * weight + 0.35 * magnitude ** 0.5), 3)
-        kind = "substantive" if score >= 0.35 else "minor"
+        score, share = significance(hits, n_changed, (len(ow) + len(nw)) / 2)
+        kind = "substantive" if score >= 0.35 or share >= 0.25 else "minor"
     return {"similarity": round(similarity, 4), "words_added": len([w for w in added if w.isalnum()]),
             "words_removed": len([w for w in removed if w.isalnum()]),
             "sections_changed": changed_sections, "kind": kind, "score": score, "topics": topics,
             "moved_paragraphs": len(moved)}
 
 
-CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS change_measures (
-    old_hash TEXT NOT NULL, new_hash TEXT NOT NULL, measures TEXT NOT NULL,
-    PRIMARY KEY (old_hash, new_hash))"""
+# The cache of compare() results; a new table name when compare() changes what it measures
+# (the table of an older release is dropped the first time this one opens the corpus).
+CACHE_TABLE = "change_measures_v2"
+CACHE_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {CACHE_TABLE} (old_hash TEXT NOT NULL, "
+                "new_hash TEXT NOT NULL, measures TEXT NOT NULL, PRIMARY KEY (old_hash, new_hash))")
+
+
+def _ensure_cache(store) -> None:
+    if not getattr(store, "_measures_cache_ready", False):
+        store.db.execute("DROP TABLE IF EXISTS change_measures")
+        store.db.execute(CACHE_SCHEMA)
+        store._measures_cache_ready = True
 
 
 def measure(store, old_hash: str, new_hash: str) -> dict:
     """compare() of two stored texts, cached in the index (texts never change under a hash)."""
-    store.db.execute(CACHE_SCHEMA)
-    row = store.db.execute("SELECT measures FROM change_measures WHERE old_hash=? AND new_hash=?",
+    _ensure_cache(store)
+    row = store.db.execute(f"SELECT measures FROM {CACHE_TABLE} WHERE old_hash=? AND new_hash=?",
                            (old_hash, new_hash)).fetchone()
     if row:
         return json.loads(row[0])
@@ -219,7 +249,7 @@ def measure(store, old_hash: str, new_hash: str) -> dict:
 
 def _cache(store, rows: list[tuple[str, str, dict]]) -> None:
     with store.transaction():
-        store.db.executemany("INSERT OR REPLACE INTO change_measures VALUES (?,?,?)",
+        store.db.executemany(f"INSERT OR REPLACE INTO {CACHE_TABLE} VALUES (?,?,?)",
                              [(a, b, json.dumps(m)) for a, b, m in rows])
 
 
@@ -231,13 +261,13 @@ def precompute_measures(store, workers: int | None = None) -> int:
     """Measure, in a process pool, every pair of successive versions not measured yet."""
     from concurrent.futures import ProcessPoolExecutor
 
-    store.db.execute(CACHE_SCHEMA)
+    _ensure_cache(store)
     pairs = set()
     for site, in store.db.execute("SELECT DISTINCT site FROM versions"):
         hashes = [r[0] for r in store.db.execute(
             "SELECT text_hash FROM versions WHERE site=? ORDER BY timestamp", (site,))]
         pairs.update(zip(hashes, hashes[1:]))
-    done = set(store.db.execute("SELECT old_hash, new_hash FROM change_measures"))
+    done = set(store.db.execute(f"SELECT old_hash, new_hash FROM {CACHE_TABLE}"))
     todo = sorted(pairs - done)
     if len(todo) < 20 or (workers or os.cpu_count() or 1) < 2:
         return 0  # measured one by one as needed

@@ -128,3 +128,37 @@ def test_whitespace_quotes_and_html_never_count():
     b = "# T\n\nWe  \"share\"\u00a0data with partners.\n\n\nSecond   paragraph here."
     m = compare(a, b)
     assert m["words_added"] == m["words_removed"] == 0
+
+
+def test_score_ranks_changes_instead_of_saturating():
+    """From a non-policy line to a whole new policy, scores rise in order (they used to reach
+    ~0.94 for any large change touching a heavy topic)."""
+    from conftest import citp
+
+    base = citp("joyentcloud.com")[2].split("\n", 2)[2]
+    other = citp("hydeparkbooks.com")[2].split("\n", 2)[2]
+    paras, other_paras = base.split("\n\n"), other.split("\n\n")
+    mid = len(paras) // 2
+    ladder = [
+        base + "\n\nOur office moved to 200 Fifth Avenue, New York, in March.",
+        base + "\n\nWe may sell your personal information to data brokers.",
+        base + "\n\nWe use cookies and web beacons from analytics providers to track how you use "
+               "the site and to show you advertising.",
+        "\n\n".join(paras[:mid] + ["## Sharing\n\nWe share your contacts, location and browsing "
+                                   "history with advertising partners and affiliates. You can opt "
+                                   "out by contacting us; we retain data for five years and "
+                                   "transfer it outside the EU."] + paras[mid + 3:]),
+        "\n\n".join(paras[:mid] + other_paras[len(other_paras) // 2:]),
+    ]
+    measured = [compare(base, new) for new in ladder]
+    scores = [m["score"] for m in measured]
+    assert scores == sorted(scores) and len(set(scores)) == len(scores), scores
+    assert [m["kind"] for m in measured] == ["minor"] + ["substantive"] * 4
+    assert scores[0] < 0.1 and 0.5 < scores[1] < 0.7 and scores[-1] > 0.9
+    # On a short policy (229 words) a 40-word addition touching four topics stays well below a
+    # wholly new policy (the old score put them 0.09 apart, at 0.85 and 0.94).
+    short = citp("hydeparkbooks.com")[2].split("\n", 2)[2]
+    forty = (short + "\n\nWe share your e-mail address with our marketing partners. Our advertising "
+             "partners may use cookies to track you across other websites. We also collect your "
+             "precise location when you use our mobile app, and keep it for two years.")
+    assert compare(short, base)["score"] - compare(short, forty)["score"] >= 0.12
