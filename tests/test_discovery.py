@@ -145,9 +145,12 @@ def test_discovered_table(sites, tmp_path):
 def test_crawl_with_discovery(sites, tmp_path):
     archive, seeds = sites
     out = tmp_path / "out"
+    # with Scrapy's JOBDIR, which only the history crawl uses (discovery keeps its work in memory)
     r = run_palimpsest("crawl", str(seeds), "--discover", "--out", str(out), "--archive", archive,
-                       "--from", "2015", "--to", "2019", *UNLIMITED)
+                       "--from", "2015", "--to", "2019", *UNLIMITED, "-s", f"JOBDIR={tmp_path / 'job'}")
     assert r.returncode == 0, r.stderr[-3000:]
+    assert "discovery does not use JOBDIR" in r.stderr
+    assert (tmp_path / "job" / "spider.state").exists()  # the history crawl's
     files = sorted(str(p.relative_to(out / "policies")) for p in (out / "policies").rglob("*.md"))
     assert files == ["alpha.test/20150420000000.md", "alpha.test/20170301000000.md",
                      "alpha.test/20190601000000.md", "gamma.test/20160410000000.md"]

@@ -123,6 +123,16 @@ class DiscoverSpider(scrapy.Spider):
         self.payloads: dict[tuple[str, str], list] = {}  # (kind, payload key) -> waiting rows
 
     @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        if settings.get("JOBDIR"):
+            # Discovery keeps its work in memory and is cheap to run again: a queue restored from
+            # JOBDIR would answer rows that no longer exist. JOBDIR is for the history crawl.
+            logger.info("discovery does not use JOBDIR (%s); an interrupted discovery is run again",
+                        settings.get("JOBDIR"))
+            settings.set("JOBDIR", None, priority=settings.getpriority("JOBDIR"))
+
+    @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
