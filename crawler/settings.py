@@ -70,5 +70,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.progress.ProgressReporter": 500,
 }
+# Scrapy parses a callback's source on every response to warn about `return value` in
+# generators: its cache misses on bound methods, and it cost ~10% of the crawl process's CPU.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
