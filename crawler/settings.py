@@ -28,7 +28,8 @@ PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each tim
 PALIMPSEST_RATE_GROUP = "default"
 
 # -- Extraction -----------------------------------------------------------------------------------
-PALIMPSEST_EXTRACT_WORKERS = None  # process pool size; None = CPU count, 0 = in the reactor
+PALIMPSEST_EXTRACT_WORKERS = None  # worker processes; None = CPU count, 0 = in the reactor
+PALIMPSEST_EXTRACT_TIMEOUT = 300  # seconds one page may take before its worker is replaced
 PALIMPSEST_MAX_PAGE_BYTES = 20_000_000
 PALIMPSEST_PROGRESS_INTERVAL = 15  # seconds between progress lines
 

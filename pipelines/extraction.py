@@ -8,11 +8,9 @@ measures the result against ../shared/corpus/citp-dev.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,6 +21,7 @@ from readability import Document
 from w3lib.encoding import html_to_unicode
 
 from pipelines.seedformat import text_hash
+from pipelines.workers import ExtractionFailed, WorkerPool
 
 logger = logging.getLogger(__name__)
 EXTRACTOR_VERSION = "readability+html2text/1"
@@ -205,41 +204,49 @@ def _extract_to_dict(body: bytes, content_type: str | None, url: str, max_bytes:
 
 
 class ExtractionPipeline:
-    """Extracts text from fetched payloads in a process pool, so the reactor keeps crawling.
+    """Extracts text from fetched payloads in worker processes, so the reactor keeps crawling.
 
-    Settings: ``PALIMPSEST_EXTRACT_WORKERS`` (0 = in-process, default = CPU count),
-    ``PALIMPSEST_MAX_PAGE_BYTES``.
+    Settings: ``PALIMPSEST_EXTRACT_WORKERS`` (0 = in the reactor's process, default = CPU count),
+    ``PALIMPSEST_EXTRACT_TIMEOUT`` (seconds one page may take; default 300),
+    ``PALIMPSEST_MAX_PAGE_BYTES``. A page whose extraction fails (an exception, a worker that
+    died or ran out of time) is not stored: the item carries ``extraction_error`` and the
+    storage pipeline logs it, so the next run fetches and extracts it again.
     """
 
-    def __init__(self, workers: int, max_bytes: int, stats=None):
+    def __init__(self, workers: int, max_bytes: int, timeout: float | None = 300.0, stats=None):
         self.workers = workers
         self.max_bytes = max_bytes
+        self.timeout = timeout
         self.stats = stats
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: WorkerPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
         workers = s.getint("PALIMPSEST_EXTRACT_WORKERS", os.cpu_count() or 1)
-        return cls(workers, s.getint("PALIMPSEST_MAX_PAGE_BYTES", 20_000_000), crawler.stats)
+        return cls(workers, s.getint("PALIMPSEST_MAX_PAGE_BYTES", 20_000_000),
+                   s.getfloat("PALIMPSEST_EXTRACT_TIMEOUT", 300.0) or None, crawler.stats)
 
     def open_spider(self, spider=None):
         if self.workers > 0:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            self.pool = WorkerPool(_extract_to_dict, self.workers, self.timeout, self.stats)
 
     def close_spider(self, spider=None):
         if self.pool:
-            self.pool.shutdown(wait=True, cancel_futures=False)
+            self.pool.close()
 
     async def process_item(self, item, spider=None):
         if item.get("kind") != "payload" or item.get("body") is None:
             return item
         args = (item["body"], item.get("content_type"), item["url"], self.max_bytes)
-        if self.pool:
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.pool, _extract_to_dict, *args)
-        else:
-            result = _extract_to_dict(*args)
+        try:
+            result = await self.pool.run(*args) if self.pool else _extract_to_dict(*args)
+        except Exception as exc:  # ExtractionFailed, or the extractor's own error in-process
+            item["extraction_error"] = str(exc) if isinstance(exc, ExtractionFailed) else \
+                f"{type(exc).__name__}: {exc}"
+            if self.stats:
+                self.stats.inc_value("palimpsest/extraction_failed")
+            return item
         item["extracted"] = result
         if self.stats:
             self.stats.inc_value("palimpsest/extracted" if result["markdown"] else

@@ -320,6 +320,17 @@ class StoragePipeline:
     def process_item(self, item, spider=None):
         spider = self.crawler.spider
         store: CorpusStore = spider.store
+        if item.get("extraction_error"):
+            # Nothing is stored for this payload: the next run fetches and extracts it again.
+            message = (f"text extraction failed: {item['extraction_error']}; nothing stored, "
+                       "re-run the same command to retry")
+            logger.error("site %s: %s at %s: %s", item["site"], item["url"], item["timestamp"], message)
+            store.log_error(item["site"], item["url"], item["timestamp"], message)
+            self.stats.inc_value("palimpsest/errors")
+            item.pop("body", None)
+            if spider.coordination is not None:
+                spider.coordination.ack(item.pop(LEASE_META, None))
+            return item
         extracted = item.get("extracted")
         outcome = item["outcome"]
         reason = item.get("reason")

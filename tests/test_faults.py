@@ -146,3 +146,37 @@ def test_credentials_never_logged_and_only_the_archive_contacted(tmp_path):
     everything += "".join(str(row) for row in sqlite3.connect(out / "corpus.sqlite").execute("SELECT * FROM errors"))
     assert "s3cr3t-pw" not in everything
     assert len(list((out / "policies").rglob("*.md"))) == 1
+
+
+def test_a_page_that_outlasts_the_extraction_timeout_is_retried_next_run(tmp_path):
+    """An extraction that hangs does not stall the crawl or lose the page: its worker is stopped
+    and replaced, the error is logged, nothing is stored for it, and the next run fetches it again."""
+    para = b"<p>We collect your e-mail address and share it with partners when you order. " * 3 + b"</p>"
+    huge = b"<html><head><title>Huge</title></head><body><div>" + para * 32_000 + b"</div></body></html>"
+    small = (b"<html><head><title>Small Privacy</title></head><body><div><p>We keep your order "
+             b"history for six years and never sell your personal data.</p></div></body></html>")
+    caps = [FixtureCapture("http://huge.example/privacy", "20200101000000", huge),
+            FixtureCapture("http://small.example/privacy", "20200101000000", small),
+            FixtureCapture("http://small.example/privacy", "20210101000000", small + b"<!-- 2 -->")]
+    fixture = IAFixture(caps).start()
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("http://huge.example/privacy\nhttp://small.example/privacy\n")
+    out = tmp_path / "out"
+    base = ["crawl", str(seeds), "--out", str(out), "--archive", fixture.url, "--dialect", "ia",
+            *UNLIMITED, "-s", "PALIMPSEST_EXTRACT_WORKERS=1"]
+    try:
+        first = run_palimpsest(*base, "-s", "PALIMPSEST_EXTRACT_TIMEOUT=1")
+        first_fetches = len(fixture.requests("web"))
+        second = run_palimpsest(*base)
+    finally:
+        fixture.stop()
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "took longer than 1 s" in first.stderr
+    assert first_fetches == 3
+    db = sqlite3.connect(out / "corpus.sqlite")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(fixture.requests("web")) - first_fetches == 1  # only the huge page, again
+    files = sorted(str(p.relative_to(out / "policies")) for p in (out / "policies").rglob("*.md"))
+    assert files == ["huge.example/20200101000000.md", "small.example/20200101000000.md"]
+    assert db.execute("SELECT count(*) FROM errors WHERE message LIKE '%took longer than 1 s%'"
+                      ).fetchone()[0] == 1

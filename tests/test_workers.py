@@ -1,0 +1,102 @@
+"""The extraction worker pool: results, errors, a worker that dies, a job that hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import pytest
+
+from pipelines.workers import ExtractionFailed, WorkerPool
+
+
+def job(kind: str, value: int = 0):
+    if kind == "ok":
+        return {"pid": os.getpid(), "value": value * 2}
+    if kind == "raise":
+        raise ValueError(f"bad page {value}")
+    if kind == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if kind == "hang":
+        time.sleep(60)
+    raise AssertionError(kind)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_results_come_back_in_parallel_workers():
+    async def main():
+        pool = WorkerPool(job, 2)
+        try:
+            results = await asyncio.gather(*(pool.run("ok", i) for i in range(20)))
+        finally:
+            pool.close()
+        return results
+
+    results = run(main())
+    assert [r["value"] for r in results] == [2 * i for i in range(20)]
+    assert len({r["pid"] for r in results}) == 2 and os.getpid() not in {r["pid"] for r in results}
+
+
+def test_an_exception_fails_only_its_job():
+    async def main():
+        pool = WorkerPool(job, 1)
+        try:
+            outcomes = await asyncio.gather(pool.run("ok", 1), pool.run("raise", 7), pool.run("ok", 2),
+                                            return_exceptions=True)
+        finally:
+            pool.close()
+        return outcomes
+
+    a, err, b = run(main())
+    assert a["value"] == 2 and b["value"] == 4
+    assert isinstance(err, ExtractionFailed) and "ValueError: bad page 7" in str(err)
+
+
+def test_a_dead_worker_is_replaced_and_fails_only_its_job():
+    async def main():
+        pool = WorkerPool(job, 1)
+        try:
+            first = await pool.run("ok", 1)
+            outcomes = await asyncio.gather(pool.run("die"), pool.run("ok", 3), return_exceptions=True)
+        finally:
+            pool.close()
+        return first, outcomes
+
+    first, (err, after) = run(main())
+    assert isinstance(err, ExtractionFailed) and "died" in str(err) and "-9" in str(err)
+    assert after["value"] == 6 and after["pid"] != first["pid"]
+
+
+def test_a_hanging_job_is_stopped_after_the_timeout():
+    async def main():
+        pool = WorkerPool(job, 1, timeout=0.5)
+        t0 = time.monotonic()
+        try:
+            outcomes = await asyncio.gather(pool.run("hang"), pool.run("ok", 5), return_exceptions=True)
+        finally:
+            pool.close()
+        return outcomes, time.monotonic() - t0
+
+    (err, after), elapsed = run(main())
+    assert isinstance(err, ExtractionFailed) and "longer than 0.5 s" in str(err)
+    assert after["value"] == 10
+    assert elapsed < 30  # not the job's 60 s: it was stopped
+
+
+def test_closed_pool_refuses_jobs_and_leaves_no_process():
+    async def main():
+        pool = WorkerPool(job, 2)
+        await pool.run("ok", 1)
+        procs = [w.process for w in pool.workers]
+        pool.close()
+        with pytest.raises(ExtractionFailed):
+            await pool.run("ok", 2)
+        return procs
+
+    procs = run(main())
+    assert all(not p.is_alive() for p in procs)
