@@ -79,6 +79,7 @@ class WorkerPool:
     """``await pool.run(*args)`` runs ``func(*args)`` in one of ``size`` worker processes."""
 
     QUEUED_PER_WORKER = 2  # the running job and the next one
+    QUEUED_MAX_BYTES = 192 * 1024  # a job queued behind a running one fits the socket buffer
 
     def __init__(self, func: Callable[..., Any], size: int, timeout: float | None = 300.0,
                  stats=None):
@@ -122,7 +123,7 @@ class WorkerPool:
         if self._watchdog:
             self._watchdog.cancel()
         for worker in list(self.workers):
-            self._retire(worker, "the pool was closed", replace=False)
+            self._retire(worker, "was stopped: the pool was closed", replace=False)
         for _, future in self.waiting:
             if not future.done():
                 future.set_exception(ExtractionFailed("the pool was closed"))
@@ -149,14 +150,19 @@ class WorkerPool:
             worker = min(self.workers, key=lambda w: len(w.jobs), default=None)
             if worker is None or len(worker.jobs) >= self.QUEUED_PER_WORKER:
                 return
-            args, future = self.waiting.popleft()
+            args, future = self.waiting[0]
             if future.done():  # cancelled while waiting
+                self.waiting.popleft()
                 continue
+            message = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+            if worker.jobs and len(message) > self.QUEUED_MAX_BYTES:
+                return  # a big job waits for an idle worker: queueing it could block the loop
+            self.waiting.popleft()
             if not worker.jobs:
                 worker.started = self.loop.time()
             worker.jobs.append((args, future))
             try:
-                worker.conn.send_bytes(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+                worker.conn.send_bytes(message)
             except (BrokenPipeError, OSError):
                 self._retire(worker, "died before its job could be sent")
 
@@ -191,9 +197,10 @@ class WorkerPool:
             worker.jobs.clear()
             if not running.done():
                 detail = f"the extraction worker {why} (exit code {code})"
-                if self.stats:
-                    self.stats.inc_value("palimpsest/extraction_worker_lost")
-                logger.warning("%s; starting another one", detail)
+                if replace:
+                    if self.stats:
+                        self.stats.inc_value("palimpsest/extraction_worker_lost")
+                    logger.warning("%s; starting another one", detail)
                 running.set_exception(ExtractionFailed(detail))
             # jobs queued behind the lost one were not started: they go first to another worker
             self.waiting.extendleft(reversed(queued))

@@ -21,6 +21,11 @@ def job(kind: str, value: int = 0):
         os.kill(os.getpid(), signal.SIGKILL)
     if kind == "hang":
         time.sleep(60)
+    if kind == "sleep":
+        time.sleep(value)
+        return "slept"
+    if kind == "size":
+        return len(value)
     raise AssertionError(kind)
 
 
@@ -100,3 +105,28 @@ def test_closed_pool_refuses_jobs_and_leaves_no_process():
 
     procs = run(main())
     assert all(not p.is_alive() for p in procs)
+
+
+def test_a_big_job_waits_for_an_idle_worker_instead_of_blocking_the_loop():
+    async def main():
+        pool = WorkerPool(job, 1)
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.05)
+                ticks += 1
+
+        tick_task = asyncio.create_task(ticker())
+        try:
+            # a 12 MB job behind a running one would fill the socket and block the loop for 1 s
+            results = await asyncio.gather(pool.run("sleep", 1.0), pool.run("size", b"x" * (12 << 20)))
+        finally:
+            tick_task.cancel()
+            pool.close()
+        return results, ticks
+
+    (slept, size), ticks = run(main())
+    assert slept == "slept" and size == 12 << 20
+    assert ticks >= 12  # the loop kept running while the first job slept
