@@ -8,6 +8,7 @@ measures the result against ../shared/corpus/citp-dev.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -213,19 +214,22 @@ class ExtractionPipeline:
     storage pipeline logs it, so the next run fetches and extracts it again.
     """
 
-    def __init__(self, workers: int, max_bytes: int, timeout: float | None = 300.0, stats=None):
+    def __init__(self, workers: int, max_bytes: int, timeout: float | None = 300.0, stats=None,
+                 crawler=None):
         self.workers = workers
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.stats = stats
+        self.crawler = crawler
         self.pool: WorkerPool | None = None
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
         workers = s.getint("PALIMPSEST_EXTRACT_WORKERS", os.cpu_count() or 1)
         return cls(workers, s.getint("PALIMPSEST_MAX_PAGE_BYTES", 20_000_000),
-                   s.getfloat("PALIMPSEST_EXTRACT_TIMEOUT", 300.0) or None, crawler.stats)
+                   s.getfloat("PALIMPSEST_EXTRACT_TIMEOUT", 300.0) or None, crawler.stats, crawler)
 
     def open_spider(self, spider=None):
         if self.workers > 0:
@@ -246,6 +250,11 @@ class ExtractionPipeline:
                 f"{type(exc).__name__}: {exc}"
             if self.stats:
                 self.stats.inc_value("palimpsest/extraction_failed")
+            if self.pool and self.pool.broken and not self.stopping and self.crawler:
+                # no page can be extracted: stop fetching (what was stored stays; re-run to go on)
+                self.stopping = True
+                asyncio.ensure_future(
+                    self.crawler.engine.close_spider_async(reason="extraction_unavailable"))
             return item
         item["extracted"] = result
         if self.stats:

@@ -50,6 +50,7 @@ def _grow_send_buffer(conn: Connection, size: int = 4 << 20) -> None:
 def _serve(conn: Connection, func: Callable[..., Any]) -> None:
     """A worker's loop: one (args) message in, one (ok, result or error text) message out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawler's: it stops us itself
+    conn.send_bytes(b"")  # ready: a worker that dies before this could not start at all
     while True:
         try:
             args = pickle.loads(conn.recv_bytes())
@@ -73,6 +74,7 @@ class _Worker:
     jobs: collections.deque = field(default_factory=collections.deque)
     started: float = 0.0  # when the running job started
     killed_for: str | None = None
+    ready: bool = False
 
 
 class WorkerPool:
@@ -80,6 +82,8 @@ class WorkerPool:
 
     QUEUED_PER_WORKER = 2  # the running job and the next one
     QUEUED_MAX_BYTES = 192 * 1024  # a job queued behind a running one fits the socket buffer
+    MAX_FAILED_STARTS = 3
+    serve = staticmethod(_serve)  # a worker process's main function
 
     def __init__(self, func: Callable[..., Any], size: int, timeout: float | None = 300.0,
                  stats=None):
@@ -96,12 +100,14 @@ class WorkerPool:
         self.waiting: collections.deque[tuple[tuple, asyncio.Future]] = collections.deque()
         self._watchdog: asyncio.TimerHandle | None = None
         self.closed = False
+        self.broken: str | None = None  # why workers cannot run at all
+        self._failed_starts = 0
 
     # -- lifecycle --------------------------------------------------------------------------
     def _start_worker(self) -> None:
         parent, child = self.context.Pipe(duplex=True)
         _grow_send_buffer(parent)  # so that queueing a job behind a running one rarely blocks
-        process = self.context.Process(target=_serve, args=(child, self.func), daemon=True,
+        process = self.context.Process(target=self.serve, args=(child, self.func), daemon=True,
                                        name="palimpsest-extract")
         process.start()
         child.close()
@@ -135,8 +141,8 @@ class WorkerPool:
 
     # -- jobs -------------------------------------------------------------------------------
     async def run(self, *args: Any) -> Any:
-        if self.closed:
-            raise ExtractionFailed("the pool was closed")
+        if self.closed or self.broken:
+            raise ExtractionFailed(self.broken or "the pool was closed")
         self._ensure_started()
         future = self.loop.create_future()
         self.waiting.append((args, future))
@@ -168,7 +174,12 @@ class WorkerPool:
 
     def _answer(self, worker: _Worker) -> None:
         try:
-            ok, result = pickle.loads(worker.conn.recv_bytes())
+            message = worker.conn.recv_bytes()
+            if not worker.ready:  # the worker's first message says it is up
+                worker.ready = True
+                self._failed_starts = 0
+                return
+            ok, result = pickle.loads(message)
         except (EOFError, OSError, pickle.UnpicklingError):
             self._retire(worker, worker.killed_for or "died")
             return
@@ -204,6 +215,19 @@ class WorkerPool:
                 running.set_exception(ExtractionFailed(detail))
             # jobs queued behind the lost one were not started: they go first to another worker
             self.waiting.extendleft(reversed(queued))
+        if not worker.ready and worker.killed_for is None:
+            self._failed_starts += 1
+        if not self.broken and replace and self._failed_starts >= self.MAX_FAILED_STARTS:
+            # workers die before they are even up: a broken environment, not a bad page
+            self.broken = (f"extraction workers failed to start {self._failed_starts} times in a "
+                           f"row (last exit code {code}); not restarted")
+            logger.error("%s", self.broken)
+        if self.broken:
+            for _, future in self.waiting:
+                if not future.done():
+                    future.set_exception(ExtractionFailed(self.broken))
+            self.waiting.clear()
+            replace = False
         if replace and not self.closed:
             self._start_worker()
             self._dispatch()

@@ -130,3 +130,43 @@ def test_a_big_job_waits_for_an_idle_worker_instead_of_blocking_the_loop():
     (slept, size), ticks = run(main())
     assert slept == "slept" and size == 12 << 20
     assert ticks >= 12  # the loop kept running while the first job slept
+
+
+def test_pages_that_kill_their_worker_do_not_stop_the_pool():
+    async def main():
+        pool = WorkerPool(job, 1)
+        try:
+            outcomes = await asyncio.gather(*(pool.run("die") for _ in range(5)), return_exceptions=True)
+            after = await pool.run("ok", 1)
+        finally:
+            pool.close()
+        return outcomes, after
+
+    outcomes, after = run(main())
+    assert all(isinstance(o, ExtractionFailed) and "died" in str(o) for o in outcomes)
+    assert after["value"] == 2
+
+
+def _exit_at_start(conn, func):
+    os._exit(3)
+
+
+class _CannotStart(WorkerPool):
+    serve = staticmethod(_exit_at_start)
+
+
+def test_workers_that_cannot_start_are_not_restarted_forever():
+    async def main():
+        pool = _CannotStart(job, 2)
+        try:
+            outcomes = await asyncio.wait_for(asyncio.gather(
+                *(pool.run("ok", i) for i in range(8)), return_exceptions=True), 30)
+            alive = len(pool.workers)
+        finally:
+            pool.close()
+        return outcomes, alive
+
+    outcomes, alive = run(main())
+    assert all(isinstance(o, ExtractionFailed) for o in outcomes)
+    assert "failed to start 3 times in a row (last exit code 3)" in str(outcomes[-1])
+    assert alive == 0
