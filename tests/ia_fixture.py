@@ -49,6 +49,7 @@ class IAFixture:
         self.page_size = page_size
         self.script = Script()
         self.log: list[tuple[float, str, str, int]] = []  # (time, kind, path, status)
+        self.connections: set[tuple[str, int]] = set()  # client (host, port) pairs seen
         self.lock = threading.Lock()
         fixture = self
 
@@ -92,6 +93,8 @@ class IAFixture:
         h.wfile.write(body)
 
     def handle(self, h) -> None:
+        with self.lock:
+            self.connections.add(h.client_address)
         parts = urlsplit(h.path)
         kind = "cdx" if parts.path == "/cdx/search/cdx" else "web" if parts.path.startswith("/web/") else "other"
         with self.lock:
