@@ -224,12 +224,14 @@ class HistorySpider(scrapy.Spider):
         for url, hops, last_ts in self.store.site_urls(seed.site):
             if (seed.site, url) in self.queried:
                 continue
-            # Payloads a killed run listed but did not fetch.
-            pending = self.store.unfetched(seed.site, url)
-            yield from self.fetch_requests(seed.site, hops, [
-                (CdxRecord("", p.timestamp, p.url, "", p.status, p.digest, None), p.payload_key)
-                for p in pending])
+            yield from self.unfetched_requests(seed.site, url, hops)
             yield self.cdx_request(seed.site, url, hops, last_ts)
+
+    def unfetched_requests(self, site: str, url: str, hops: int):
+        """Fetches for the payloads an earlier run listed but did not fetch."""
+        yield from self.fetch_requests(site, hops, [
+            (CdxRecord("", p.timestamp, p.url, "", p.status, p.digest, None), p.payload_key)
+            for p in self.store.unfetched(site, url)])
 
     # -- CDX -----------------------------------------------------------------------------------
     def cdx_request(self, site: str, url: str, hops: int, last_ts: str | None = None,
@@ -466,10 +468,7 @@ class HistorySpider(scrapy.Spider):
         sweep, self.sweep = self.sweep, []
         scheduled = False
         for site, url, hops in sweep:
-            pending = self.store.unfetched(site, url)
-            for request in self.fetch_requests(site, hops, [
-                    (CdxRecord("", p.timestamp, p.url, "", p.status, p.digest, None), p.payload_key)
-                    for p in pending]):
+            for request in self.unfetched_requests(site, url, hops):
                 self.crawler.engine.crawl(request)
                 scheduled = True
         if scheduled:
