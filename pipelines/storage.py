@@ -319,18 +319,20 @@ class StoragePipeline:
 
     def process_item(self, item, spider=None):
         spider = self.crawler.spider
-        store: CorpusStore = spider.store
         if item.get("extraction_error"):
             # Nothing is stored for this payload: the next run fetches and extracts it again.
-            message = (f"text extraction failed: {item['extraction_error']}; nothing stored, "
-                       "re-run the same command to retry")
-            logger.error("site %s: %s at %s: %s", item["site"], item["url"], item["timestamp"], message)
-            store.log_error(item["site"], item["url"], item["timestamp"], message)
-            self.stats.inc_value("palimpsest/errors")
-            item.pop("body", None)
-            if spider.coordination is not None:
-                spider.coordination.ack(item.pop(LEASE_META, None))
-            return item
+            spider.error(item["site"], item["url"], item["timestamp"],
+                         f"text extraction failed: {item['extraction_error']}; nothing stored, "
+                         "re-run the same command to retry")
+        else:
+            self.record(spider.store, item)
+        item.pop("body", None)
+        if spider.coordination is not None:  # distributed: the writes are in Redis now
+            spider.coordination.ack(item.pop(LEASE_META, None))
+        return item
+
+    def record(self, store: CorpusStore, item) -> None:
+        """Store one fetch outcome (and its text)."""
         extracted = item.get("extracted")
         outcome = item["outcome"]
         reason = item.get("reason")
@@ -352,10 +354,6 @@ class StoragePipeline:
             digest_ok=item.get("digest_ok"), size=item.get("size"), extracted=extracted,
             sites=store.sites_of_key(item["payload_key"]) or [item["site"]])
         self.stats.inc_value(f"palimpsest/fetch_outcome/{outcome}")
-        item.pop("body", None)
-        if spider.coordination is not None:  # distributed: the writes are in Redis now
-            spider.coordination.ack(item.pop(LEASE_META, None))
-        return item
 
     def close_spider(self, spider=None):
         spider = spider or self.crawler.spider
