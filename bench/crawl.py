@@ -4,7 +4,8 @@ Builds SITES x CAPTURES captures from the citp-dev pages (each site's text chang
 captures, with identical recaptures and HTML-only changes in between), runs ``palimpsest crawl``
 twice (fresh, then with nothing new) and prints:
 
-* fetches vs the 1 + D minimum (CDX queries + distinct (status, digest) payloads);
+* fetches vs the 1 + D minimum (CDX queries + D distinct digests per urlkey: captures are listed
+  under several spellings of the URL, as on the real archive, and each digest is fetched once);
 * versions/s end to end, and the extraction-only rate for the same pages;
 * peak RSS of the crawl process tree.
 
@@ -33,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from crawler.pywb_server import PywbServer, find_wayback, make_collection  # noqa: E402
 from crawler.warcs import Capture, write_warc  # noqa: E402
-from crawler.wayback import payload_digest  # noqa: E402
+from crawler.wayback import payload_digest, surt_key  # noqa: E402
 from pipelines.extraction import extract_policy  # noqa: E402
 
 CITP = REPO.parent / "shared" / "corpus" / "citp-dev"
@@ -55,8 +56,11 @@ def build(sites: int, captures: int, seed: int = 7) -> tuple[list[Capture], str,
                 body = base.replace(b"</body>", f"<p>Amendment {j} to the policy of site {i}.</p></body>".encode(), 1)
             elif j and r < 0.45:  # HTML-only change
                 body = body.replace(b"<head>", f"<head><script>var b={j};</script>".encode(), 1)
-            caps.append(Capture(url, ts, body))
-            distinct.add((url, payload_digest(body)))
+            # one urlkey, several spellings (as real CDX answers list them)
+            spelling = rng.choice([url, url, url.replace("http://www.", "https://"),
+                                   url.replace("/privacy", ":80/privacy")])
+            caps.append(Capture(spelling, ts, body))
+            distinct.add((surt_key(url), payload_digest(body)))
     return caps, "\n".join(rows) + "\n", distinct
 
 
@@ -202,7 +206,7 @@ def main() -> None:
     per_url = a.sites + len(distinct)  # 1 + D per URL
     versions = first["corpus"]["versions"]
     print(f"archive: {a.sites} sites x {a.captures} captures = {len(caps)} captures, "
-          f"{len(distinct)} distinct (URL, digest) payloads")
+          f"{len(distinct)} distinct digests per urlkey (D)")
     print(f"requests: {requests} (CDX {first['cdx_requests']} + snapshots {first['snapshot_requests']}); "
           f"1 + D per URL: {per_url}; ratio {requests / per_url:.2f}")
     print(f"first run: {t_first:.1f} s wall (incl. ~2 s start-up), {versions} versions, "

@@ -137,6 +137,8 @@ def print_summary(summary: dict, out: str) -> None:
         f"  versions written {summary.get('versions_written', 0)}",
         f"  429 pauses       {summary.get('rate_limited_429', 0)}  refused: "
         f"{summary.get('connection_refused', 0)}  paused {summary.get('pause_seconds', 0)} s",
+        f"  blocked          {len(summary.get('blocked', []))} URL(s), "
+        f"{summary.get('snapshots_blocked', 0)} capture(s) the archive refuses to serve",
         f"  errors           {summary.get('errors', 0) + summary.get('seed_errors', 0)}"
         "  (listed in the errors table of corpus.sqlite)",
         f"  corpus now       {corpus.get('versions', 0)} versions of {corpus.get('sites', 0)} sites, "
@@ -207,7 +209,7 @@ def cmd_crawl(args) -> int:
                                 args.date_to, args.every, settings, then_history=True)
         print_discovery(args.out)
         print_summary(summary, args.out)
-        return 0 if summary.get("finish_reason") == "finished" else 1
+        return crawl_exit_code(summary)
     if args.distributed:
         import redis
 
@@ -222,6 +224,14 @@ def cmd_crawl(args) -> int:
     summary = run_crawl(str(seeds_path), args.out, args.archive, args.date_from, args.date_to,
                         args.every, settings)
     print_summary(summary, args.out)
+    return crawl_exit_code(summary)
+
+
+def crawl_exit_code(summary: dict) -> int:
+    """0 all good, 1 some sites failed or the run stopped early, 3 nothing could be crawled
+    (the archive unreachable)."""
+    if summary.get("archive_unreachable"):
+        return 3
     return 0 if summary.get("finish_reason") == "finished" else 1
 
 

@@ -207,7 +207,8 @@ class DistributedStore:
     write goes to the scratch store and to the job's op log, which the coordinator applies to OUT.
     """
 
-    WRITES = ("add_seed", "add_url", "add_captures", "cdx_checked", "record_fetch", "log_error")
+    WRITES = ("add_seed", "add_url", "add_captures", "cdx_checked", "record_fetch", "log_error",
+              "set_blocked")
 
     def __init__(self, scratch, coordination: JobCoordination, main=None):
         self.scratch = scratch
@@ -231,6 +232,9 @@ class DistributedStore:
 
     def add_captures(self, site, query_url, records):
         return self._write("add_captures", site=site, query_url=query_url, records=list(records))
+
+    def set_blocked(self, site, url, message):
+        return self._write("set_blocked", site=site, url=url, message=message)
 
     def cdx_checked(self, site, url, last_timestamp):
         return self._write("cdx_checked", site=site, url=url, last_timestamp=last_timestamp)

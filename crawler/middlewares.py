@@ -15,6 +15,7 @@ import asyncio
 import logging
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import (
     IgnoreRequest,
     CannotResolveHostError,
@@ -26,11 +27,42 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 
 from crawler.politeness import gate_for, gate_key
-from crawler.wayback import payload_digest
+from crawler.wayback import IA_BASE, is_archived_answer, payload_digest, redact_url
 
 logger = logging.getLogger(__name__)
 
 RAW_DIGEST_META = "palimpsest_raw_digest"
+# What Scrapy's downloader writes into a request's meta: a request asked again must not carry it
+# (Scrapy warns about a request "containing internal meta keys", and the values are stale).
+_DOWNLOADER_META = ("download_latency", "redirect_times", "redirect_ttl", "redirect_urls",
+                    "redirect_reasons", "_dont_cache", "cache_timestamp", "_auth_proxy",
+                    "_scheme_proxy", RAW_DIGEST_META, "palimpsest_sent_at")
+
+
+def clean_retry(request: Request, spider, reason: str, max_times: int) -> Request | None:
+    """The request again through Scrapy's ``get_retry_request`` (counted in its retry stats, at
+    most ``max_times``), without the meta the downloader added to the first attempt."""
+    retry = get_retry_request(request, spider=spider, reason=reason, max_retry_times=max_times,
+                              logger=logger)
+    if retry is not None:
+        for key in _DOWNLOADER_META:
+            retry.meta.pop(key, None)
+    return retry
+
+
+def refusal_means_block(settings, url: str) -> bool:
+    """Whether a refused connection to the archive at ``url`` is an IP block (pause long).
+
+    The Internet Archive firewalls IPs that ignore its 429s: a refusal there is a block that
+    lasts an hour or more. A refusal from any other archive (your own pywb) means nothing listens
+    there. ``PALIMPSEST_REFUSED_IS_BLOCK`` = auto (web.archive.org only) | true | false.
+    """
+    mode = str(settings.get("PALIMPSEST_REFUSED_IS_BLOCK", "auto")).lower()
+    if mode in ("1", "true", "yes", "on"):
+        return True
+    if mode in ("0", "false", "no", "off"):
+        return False
+    return url.startswith(IA_BASE + "/") or url.startswith("http://web.archive.org/")
 
 _TRANSIENT = (DownloadTimeoutError, DownloadFailedError, ResponseDataLossError, ConnectionError,
               TimeoutError)
@@ -55,7 +87,10 @@ class ArchiveRetryMiddleware:
         self.retry_times = settings.getint("PALIMPSEST_RETRY_TIMES", 5)
         self.retry_delay = settings.getfloat("PALIMPSEST_RETRY_DELAY", 20)
         self.max_429 = settings.getint("PALIMPSEST_MAX_429_RETRIES", 30)
+        self.refused_retries = settings.getint("PALIMPSEST_REFUSED_RETRIES", 2)
+        self.settings = settings
         self.stats = stats
+        self.unreachable: dict[str, str] = {}  # host -> why (a non-IA archive that refused)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -73,12 +108,24 @@ class ArchiveRetryMiddleware:
         retry.priority = request.priority - 1
         return retry
 
+    def process_request(self, request: Request, spider=None):
+        if self.unreachable and gate_key(request):
+            host = redact_url(request.url).split("/")[2]
+            if host in self.unreachable:  # fail at once: the archive already proved unreachable
+                raise IgnoreRequest(self.unreachable[host])
+        return None
+
     def _success(self, key: str) -> None:
         self.gate.state(key).consecutive_429 = 0
 
     async def process_response(self, request: Request, response: Response, spider=None):
         key = gate_key(request)
         if not key:
+            return response
+        if response.status == 429 and is_archived_answer(response.headers):
+            # An archived 429: the site said 429 when it was captured. A capture's status, not
+            # the archive's rate limit (which has no Memento-Datetime and no x-ts).
+            self.stats.inc_value("palimpsest/archived_429")
             return response
         if response.status == 429:
             self.stats.inc_value("palimpsest/rate_limited_429")
@@ -113,6 +160,8 @@ class ArchiveRetryMiddleware:
         if not key:
             return None
         if isinstance(exception, (DownloadConnectionRefusedError, ConnectionRefusedError)):
+            if not refusal_means_block(self.settings, request.url):
+                return await self._refused_nothing_listens(request, key)
             self.gate.pause(key, self.pause_refused)
             self.stats.inc_value("palimpsest/connection_refused")
             self.stats.inc_value("palimpsest/pause_seconds", int(self.pause_refused))
@@ -133,7 +182,24 @@ class ArchiveRetryMiddleware:
             return retry
         return None
 
-
+    async def _refused_nothing_listens(self, request: Request, key: str):
+        """A refusal from an archive that is not the Internet Archive: nothing listens there.
+        Asked again a couple of times a second apart (a server starting up), then the request
+        fails with a message that says so."""
+        self.stats.inc_value("palimpsest/connection_refused")
+        n = request.meta.get("palimpsest_refused", 0) + 1
+        host = redact_url(request.url).split("/")[2]
+        if n > self.refused_retries:
+            self.stats.inc_value("palimpsest/archive_unreachable")
+            logger.error("Nothing listens at %s (connection refused %d times): is the archive "
+                         "running? Giving up on %s", host, n, redact_url(request.url))
+            self.unreachable[host] = f"connection refused: nothing listens at {host}"
+            raise IgnoreRequest(self.unreachable[host])
+        logger.warning("Connection to %s refused: retrying in %d s", host, n)
+        await asyncio.sleep(n)
+        retry = request.replace(dont_filter=True)
+        retry.meta["palimpsest_refused"] = n
+        return retry
 
 
 class PayloadDigestMiddleware:

@@ -49,6 +49,12 @@ class ProgressReporter:
             "redirects_followed": get("redirects_followed"),
             "rate_limited_429": get("rate_limited_429"),
             "connection_refused": get("connection_refused"),
+            "archived_429": get("archived_429"),
+            "archive_unreachable": get("archive_unreachable"),
+            "urls_blocked": get("urls_blocked"),
+            "snapshots_blocked": get("snapshots_blocked"),
+            "cdx_edge_queries": get("cdx_edge_queries"),
+            "digest_mismatch_kept": get("digest_mismatch_kept"),
             "pause_seconds": get("pause_seconds"),
             "errors": get("errors"),
             "seed_errors": get("seed_errors"),
@@ -73,5 +79,7 @@ class ProgressReporter:
         store = getattr(spider, "corpus", None)
         if store is not None:
             f["corpus"] = store.counts()
+            f["blocked"] = [{"site": s, "url": u, "archive_said": m} for s, u, m in
+                            store.blocked_urls()]
             Path(store.out, "last_run.json").write_text(json.dumps(f, indent=2) + "\n")
         logger.info("summary: %s", json.dumps(f))

@@ -21,6 +21,12 @@ PALIMPSEST_SNAPSHOTS_PER_SECOND = 8
 PALIMPSEST_429_PAUSE = 60  # seconds the whole slot pauses on a 429, doubling while 429s go on
 PALIMPSEST_429_PAUSE_MAX = 960
 PALIMPSEST_REFUSED_PAUSE = 3600  # connection refused = blocked IP: the archive blocks for an hour
+# Whether a refused connection is an IP block (pause PALIMPSEST_REFUSED_PAUSE) or means nothing
+# listens (PALIMPSEST_REFUSED_RETRIES quick retries, then the archive counts as unreachable):
+# 'auto' = a block only on web.archive.org; 'true' / 'false' force it.
+PALIMPSEST_REFUSED_IS_BLOCK = "auto"
+PALIMPSEST_REFUSED_RETRIES = 2
+PALIMPSEST_BLOCKED_RECHECK_DAYS = 30  # a URL the archive blocks is asked about again after this
 PALIMPSEST_RETRY_TIMES = 5  # for 5xx/504 and transport errors
 PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each time
 # Distributed crawls: workers with the same rate group share one limit held in Redis. Give
@@ -74,5 +80,8 @@ EXTENSIONS = {
 # Scrapy parses a callback's source on every response to warn about `return value` in
 # generators: its cache misses on bound methods, and it cost ~10% of the crawl process's CPU.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# Answers asked again from a callback go through scrapy's get_retry_request, which counts in
+# meta['retry_times'] on purpose; every other downloader key is dropped (crawler.middlewares).
+META_COPY_WARN_SKIP_KEYS = ["retry_times"]
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -80,17 +80,54 @@ class CdxRecord:
         return self.status is not None and 300 <= self.status < 400
 
     @property
-    def payload_key(self) -> str:
-        """The key a payload is fetched once under: (status, digest) of one URL.
+    def key_url(self) -> str:
+        """The SURT-style key of the URL: captures under other spellings of it share it."""
+        return surt_key(self.url)
 
-        The URL is part of the key because what is extracted from a payload depends on it
-        (relative links are resolved against it), and because redirects mostly share the
-        empty-body digest. Revisits are keyed by their digest until resolved against the capture
-        of the same URL they repeat.
+    @property
+    def payload_key(self) -> str:
+        """The key a payload is fetched once under: (status, digest) of one urlkey.
+
+        One urlkey lists captures under several spellings (``http://www.x.com:80/p``,
+        ``https://x.com/p``): equal digests are equal bodies, fetched once whatever the spelling
+        (the text's identity does not depend on the spelling: see
+        :func:`pipelines.seedformat.normalize_text`). Redirects are the exception: their bodies
+        are mostly empty or generic (one digest for every target), so the Location that matters
+        is only known per original URL. Revisits are keyed by their digest until resolved against
+        the capture they repeat.
         """
         if self.is_revisit:
-            return f"revisit:{self.digest}:{self.url}"
-        return f"{self.status}:{self.digest}:{self.url}"
+            return f"revisit:{self.digest}:{self.key_url}"
+        if self.is_redirect:
+            return f"{self.status}:{self.digest}:{self.url}"
+        return f"{self.status}:{self.digest}:{self.key_url}"
+
+
+_WWW = re.compile(r"^www\d*\.")
+_DOT_SEGMENTS = re.compile(r"/\.(?=/|$)")
+
+
+def surt_key(url: str) -> str:
+    """The archive's urlkey (SURT) of a URL: ``http://www.Example.com:80/p?b=2&a=1`` ->
+    ``com,example)/p?a=1&b=2``. Scheme, ``www.``, default ports, case and query order are folded,
+    as the Wayback CDX index folds them, so every spelling of one page has one key."""
+    parts = urlsplit(url.strip())
+    if not parts.netloc and "://" not in url:  # 'example.com/p' without a scheme
+        parts = urlsplit("http://" + url.strip())
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = _WWW.sub("", host)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    key = ",".join(reversed(host.split("."))) if host else ""
+    if port and port not in (80, 443):
+        key += f":{port}"
+    path = _DOT_SEGMENTS.sub("", parts.path) or "/"
+    key += ")" + path
+    if parts.query:
+        key += "?" + "&".join(sorted(parts.query.split("&")))
+    return key.lower()
 
 
 def parse_timestamp(ts: str) -> datetime:
@@ -146,6 +183,28 @@ class SnapshotOutcome:
     memento_datetime: str | None = None  # 14 digits
     location: str | None = None  # for redirects: the original (unrewritten) target URL
     location_timestamp: str | None = None
+    reason: str | None = None
+
+
+def is_archived_answer(headers: Mapping[str, str]) -> bool:
+    """True when an answer is an archived response (the site's own status, e.g. an archived
+    429), not the archive's: archived answers carry ``Memento-Datetime`` (any case) or IA's
+    ``x-ts`` (the archived status). The archive's own 429 and redirects have neither."""
+    if not headers:
+        return False
+    get = headers.get
+    return bool(get("Memento-Datetime") or get("memento-datetime") or get("X-Ts") or get("x-ts"))
+
+
+def is_blocked_cdx_answer(status: int, body: bytes | str) -> str | None:
+    """The archive's wording when a CDX answer says the URL is blocked (IA: 403 with
+    "Blocked Site Error"), else None."""
+    if status != 403:
+        return None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return (text[:300] or "HTTP 403") if status == 403 else None
 
 
 def archive_for_crawl(archive: str | None, dialect: str | None, settings) -> tuple[Archive, dict]:
@@ -256,17 +315,18 @@ class Archive:
     def classify_snapshot(self, status: int, headers: Mapping[str, str], requested_timestamp: str
                           ) -> SnapshotOutcome:
         """Tell an archived response from the archive's own answers (redirects, blocks, misses)."""
-        memento = headers.get("Memento-Datetime")
+        memento = headers.get("Memento-Datetime") or headers.get("memento-datetime")
         memento_ts = None
         if memento:
             try:
                 memento_ts = format_timestamp(parsedate_to_datetime(memento))
             except (TypeError, ValueError):
                 memento_ts = None
-        if status == 429:
+        archived = is_archived_answer(headers)
+        if status == 429 and not archived:
             return SnapshotOutcome("rate-limited", status)
         location = headers.get("Location")
-        if memento:
+        if archived:
             if 300 <= status < 400 and location:
                 target_ts, target = self.unwrap_location(location)
                 return SnapshotOutcome("archived-redirect", status, memento_ts, target, target_ts)
@@ -281,6 +341,12 @@ class Archive:
         if self.dialect == "pywb" and 200 <= status < 300:
             # pywb always sends Memento-Datetime; be lenient with archives that do not.
             return SnapshotOutcome("archived", status, requested_timestamp)
+        if self.dialect == "ia" and 200 <= status < 300:
+            # The Internet Archive serves every archived answer with Memento-Datetime; a 200
+            # without it is the archive's own page: what it serves for a blocked URL.
+            return SnapshotOutcome("blocked", status,
+                                   reason="the archive answered 200 without Memento-Datetime "
+                                          "(a blocked or excluded URL)")
         return SnapshotOutcome("error", status)
 
     def unwrap_location(self, location: str) -> tuple[str | None, str]:
@@ -368,11 +434,13 @@ def wayback_link(timestamp: str, url: str) -> str:
 
 
 def dedupe_records(records: Iterable[CdxRecord]) -> list[CdxRecord]:
-    """Drop rows repeated at page edges (same timestamp and URL), keeping order."""
-    seen: set[tuple[str, str]] = set()
+    """Drop rows repeated at page edges (same timestamp, URL and digest), keeping order.
+
+    The same timestamp and URL can be listed with two digests: those are two captures."""
+    seen: set[tuple[str, str, str, int | None]] = set()
     out = []
     for r in records:
-        k = (r.timestamp, r.url)
+        k = (r.timestamp, r.url, r.digest, r.status)
         if k not in seen:
             seen.add(k)
             out.append(r)

@@ -21,12 +21,13 @@ from charset_normalizer import from_bytes
 from readability import Document
 from w3lib.encoding import html_to_unicode
 
+from crawler.plan import HTML_MIMES, PDF_MIMES
 from pipelines.seedformat import text_hash
 from pipelines.workers import ExtractionFailed, WorkerPool
 
 logger = logging.getLogger(__name__)
 EXTRACTOR_VERSION = "readability+html2text/1"
-HTML_MIMES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+PDF_EXTRACTOR_VERSION = "pypdf/1"
 
 _STOPWORDS = {
     "en": "the and of to in that is for you we your with our this are or by",
@@ -75,10 +76,63 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
     if encoding.lower() in _SINGLE_BYTE_WESTERN and not body.isascii():
         try:
-            return body.decode("utf-8"), "utf-8"
+            text, encoding = body.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             pass
-    return text, encoding
+    return strip_xml_declaration(text), encoding
+
+
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>", re.I)
+
+
+def strip_xml_declaration(html: str) -> str:
+    """XHTML pages often start with ``<?xml version="1.0" encoding="utf-8"?>``: once decoded,
+    lxml refuses such a string ("Unicode strings with encoding declaration are not supported"),
+    which emptied both extraction and link discovery. The text is already decoded: drop it."""
+    return _XML_DECLARATION.sub("", html, count=1)
+
+
+_CF_ELEMENT = re.compile(r"(?is)<(a|span)\b([^>]*?)\bdata-cfemail=[\"']([0-9a-f]+)[\"']([^>]*)>.*?</\1>")
+_CF_ANCHOR = re.compile(r"(?is)<a\b([^>]*?)href=([\"'])(?:https?://[^\"'/]*)?/cdn-cgi/l/"
+                        r"email-protection#([0-9a-f]+)\2([^>]*)>(.*?)</a>")
+_CF_PLACEHOLDER = re.compile(r"(?i)\[email(?:&#160;|&nbsp;|\s|\u00a0)*protected\]")
+
+
+def cloudflare_email(hex_string: str) -> str | None:
+    """Decode Cloudflare's e-mail protection: the first byte is the XOR key of the others."""
+    try:
+        data = bytes.fromhex(hex_string)
+    except ValueError:
+        return None
+    if len(data) < 2:
+        return None
+    text = bytes(b ^ data[0] for b in data[1:]).decode("utf-8", "replace")
+    return text if "@" in text or text.isprintable() else None
+
+
+def decode_cloudflare_emails(html: str) -> str:
+    """Put back the addresses Cloudflare hides on every capture under a new hex string
+    (``/cdn-cgi/l/email-protection#<hex>``, ``data-cfemail``): the reader's text, not noise."""
+    if "cdn-cgi/l/email-protection" not in html and "data-cfemail" not in html:
+        return html
+
+    def element(m: re.Match) -> str:
+        email = cloudflare_email(m.group(3))
+        if email is None:
+            return m.group(0)
+        safe = email.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+        return f'<a href="mailto:{safe}">{safe}</a>' if m.group(1).lower() == "a" else safe
+
+    def anchor(m: re.Match) -> str:
+        email = cloudflare_email(m.group(3))
+        if email is None:
+            return m.group(0)
+        safe = email.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+        inner = _CF_PLACEHOLDER.sub(safe, m.group(5))
+        return f'<a{m.group(1)}href="mailto:{safe}"{m.group(4)}>{inner}</a>'
+
+    html = _CF_ELEMENT.sub(element, html)
+    return _CF_ANCHOR.sub(anchor, html)
 
 
 _DOUBLE_BR = re.compile(r"(?:<br\s*/?>\s*){2,}", re.I)
@@ -163,6 +217,8 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     Returns an ExtractedText whose ``reason`` says why when no text could be extracted.
     """
     mime = (content_type or "").split(";")[0].strip().lower()
+    if mime.startswith(PDF_MIMES) or body[:1024].lstrip().startswith(b"%PDF-"):
+        return extract_pdf(body, url, max_bytes)
     if mime and not any(mime.startswith(m) for m in HTML_MIMES):
         return ExtractedText("", "", "", 0, None, "", EXTRACTOR_VERSION,
                              reason=f"not HTML ({mime}); skipped")
@@ -170,6 +226,7 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     if truncated:
         body = body[:max_bytes]
     html, encoding = decode_html(body, content_type)
+    html = decode_cloudflare_emails(html)
     if not html.strip():
         return ExtractedText("", "", "", 0, None, encoding, EXTRACTOR_VERSION,
                              reason="empty page")
@@ -198,6 +255,41 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     reason = f"page larger than {max_bytes} bytes: truncated" if truncated else None
     return ExtractedText(markdown, title, text_hash(markdown), words,
                          guess_language(doc, body_md), encoding, extractor, reason)
+
+
+def extract_pdf(body: bytes, url: str, max_bytes: int = 20_000_000) -> ExtractedText:
+    """A policy published as PDF: its text with pypdf (pure Python, maintained), one paragraph per
+    block of lines, the document title (metadata, else the first line) as ``# title``."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if len(body) > max_bytes:
+        return ExtractedText("", "", "", 0, None, "", PDF_EXTRACTOR_VERSION,
+                             reason=f"PDF larger than {max_bytes} bytes: skipped")
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        return ExtractedText("", "", "", 0, None, "", PDF_EXTRACTOR_VERSION,
+                             reason=f"unreadable PDF: {exc}")
+    paragraphs: list[str] = []
+    for page_text in pages:
+        for block in re.split(r"\n\s*\n", page_text.replace("\r", "")):
+            line = re.sub(r"[ \t]*\n[ \t]*", " ", block).strip()
+            line = re.sub(r"[ \t]{2,}", " ", line)
+            if line:
+                paragraphs.append(line)
+    if not paragraphs:
+        return ExtractedText("", "", "", 0, None, "", PDF_EXTRACTOR_VERSION,
+                             reason="no text in the PDF (scanned image?)")
+    title = re.sub(r"\s+", " ", str(meta_title)).strip() or paragraphs[0][:200]
+    body_md = "\n\n".join(paragraphs)
+    markdown = f"# {title}\n\n{body_md}"
+    return ExtractedText(markdown, title, text_hash(markdown), _word_count(body_md),
+                         guess_language(None, body_md), "binary", PDF_EXTRACTOR_VERSION)
 
 
 def _extract_to_dict(body: bytes, content_type: str | None, url: str, max_bytes: int) -> dict:

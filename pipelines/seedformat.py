@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawler.wayback import parse_timestamp, wayback_link
 
@@ -52,15 +53,78 @@ def read_document(text: str) -> SeedDocument:
 
 
 def text_hash(markdown: str) -> str:
-    """Hash of a text version, insensitive to whitespace and Unicode space/quote variants."""
+    """The identity of a text version: see :func:`normalize_text`."""
     return hashlib.sha256(normalize_text(markdown).encode("utf-8")).hexdigest()
 
 
+# Bumped whenever normalize_text changes: a corpus made with another identity re-hashes its texts.
+IDENTITY_VERSION = "links/1"
+
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+_URL = re.compile(r"(?i)\b(?:https?:)?//[^\s()<>\[\]\"']+")
+_WWW = re.compile(r"^www\d*\.")
+# Query parameters that change from one visit (one capture) to the next without the page changing:
+# session ids, cache busters and click ids. Compared lower-case.
+VOLATILE_PARAMS = frozenset({
+    "oscsid", "jsessionid", "phpsessid", "sid", "sessid", "sessionid", "session_id", "session",
+    "zenid", "cfid", "cftoken", "aspsessionid", "s_sid", "xtcsid", "ceid", "wmsid", "sess",
+    "_", "cb", "cachebust", "cachebuster", "nocache", "rnd", "rand", "random", "timestamp",
+    "fbclid", "gclid", "msclkid", "_ga", "_gl", "mc_eid", "ref_", "__cf_chl_tk",
+    "__cf_chl_jschl_tk__", "__cf_chl_captcha_tk__", "__cf_chl_rt_tk",
+})
+_CACHE_VALUE = re.compile(r"^[0-9a-fA-F.\-]{6,}$")  # ?v=1612345678, ?t=5f3a9c...
+_SESSION_PATH = re.compile(r"(?i);(?:jsessionid|phpsessid|sid|sessionid|osCsid)=[^/?#;]*")
+_HEX_SESSION = re.compile(r"^[0-9a-fA-F]{24,}$")
+
+
+def canonical_link(url: str) -> str:
+    """A link target as the identity of a text sees it: scheme, ``www.``, default ports and
+    volatile parameters (session ids, cache busters) folded, Cloudflare's per-capture e-mail
+    protection hex dropped. Relative links resolved against ``http://www.x.com:80/p`` or
+    ``https://x.com/p`` come out the same."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in ("http", "https", "") or not parts.netloc:
+        return url
+    host = _WWW.sub("", (parts.hostname or "").lower())
+    if port and port not in (80, 443):
+        host += f":{port}"
+    path = _SESSION_PATH.sub("", parts.path)
+    if "/cdn-cgi/l/email-protection" in path:
+        return f"//{host}/cdn-cgi/l/email-protection"
+    kept = []
+    for pair in parts.query.split("&") if parts.query else []:
+        name, _, value = pair.partition("=")
+        low = name.lower()
+        if low in VOLATILE_PARAMS or low.startswith(("utm_", "aspsessionid")):
+            continue
+        if low in ("v", "ver", "t", "ts", "s") and (_CACHE_VALUE.match(value) or
+                                                    _HEX_SESSION.match(value)):
+            continue
+        if _HEX_SESSION.match(value) and ("sid" in low or "sess" in low or "token" in low):
+            continue
+        kept.append(pair)
+    out = f"//{host}{path or '/'}"
+    if kept:
+        out += "?" + "&".join(kept)
+    if parts.fragment:
+        out += "#" + parts.fragment
+    return out
 
 
 def normalize_text(markdown: str) -> str:
+    """The text a version is identified by (and that changes are measured on).
+
+    Two captures are the same version when this is equal: Unicode compatibility forms (NFKC),
+    curly and straight quotes, no-break and other spaces, and runs of white space are folded,
+    and every URL (link targets included) is replaced by :func:`canonical_link`. What a reader
+    sees (words, headings, lists, emphasis, link texts and where links point) still counts.
+    """
     text = unicodedata.normalize("NFKC", markdown).translate(_QUOTES)
+    text = _URL.sub(lambda m: canonical_link(m.group(0)), text)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 
 from crawler.items import LEASE_META
 from crawler.wayback import CdxRecord
-from pipelines.seedformat import render_document, version_path
+from pipelines.seedformat import IDENTITY_VERSION, render_document, text_hash, version_path
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,12 @@ CREATE TABLE IF NOT EXISTS seeds (
     site TEXT NOT NULL, url TEXT NOT NULL, added_at REAL, PRIMARY KEY (site, url));
 CREATE TABLE IF NOT EXISTS urls (
     site TEXT NOT NULL, url TEXT NOT NULL, via_url TEXT, via_timestamp TEXT, hops INTEGER DEFAULT 0,
-    last_timestamp TEXT, cdx_checked_at REAL, PRIMARY KEY (site, url));
+    last_timestamp TEXT, cdx_checked_at REAL, blocked TEXT, blocked_at REAL,
+    PRIMARY KEY (site, url));
 CREATE TABLE IF NOT EXISTS captures (
     site TEXT NOT NULL, timestamp TEXT NOT NULL, original TEXT NOT NULL, query_url TEXT NOT NULL,
     urlkey TEXT, mimetype TEXT, status INTEGER, digest TEXT, length INTEGER,
-    payload_key TEXT NOT NULL, PRIMARY KEY (site, timestamp, original));
+    payload_key TEXT NOT NULL, PRIMARY KEY (site, timestamp, original, digest));
 CREATE INDEX IF NOT EXISTS captures_key ON captures (payload_key);
 CREATE INDEX IF NOT EXISTS captures_digest ON captures (digest);
 CREATE TABLE IF NOT EXISTS fetches (
@@ -53,10 +54,12 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE TABLE IF NOT EXISTS errors (
     site TEXT, url TEXT, timestamp TEXT, message TEXT NOT NULL, at REAL);
 CREATE TABLE IF NOT EXISTS dirty_sites (site TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 # Outcomes of a fetch that are final: the payload is never fetched again.
-FINAL_OUTCOMES = ("text", "no-text", "redirect", "archive-redirect", "missing", "http-status")
+FINAL_OUTCOMES = ("text", "no-text", "redirect", "archive-redirect", "missing", "http-status",
+                  "blocked")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class PendingFetch:
     url: str
     status: int | None
     digest: str
+    mimetype: str = ""
+    effective_mimetype: str | None = None  # a revisit's: the capture it repeats
 
 
 def atomic_write(path: Path, data: str) -> None:
@@ -97,7 +102,50 @@ class CorpusStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
         self._clean_temp_files()
+
+    def _migrate(self) -> None:
+        """Bring a corpus written by an earlier version up to this schema and text identity."""
+        sql = self.db.execute("SELECT sql FROM sqlite_master WHERE name='captures'").fetchone()[0]
+        if "original, digest)" not in sql.replace("\n", " "):
+            # Two digests at the same timestamp and URL are two captures: widen the key.
+            with self.transaction():
+                self.db.execute("ALTER TABLE captures RENAME TO captures_v1")
+                self.db.execute(SCHEMA.split(";", 3)[2])  # CREATE TABLE captures
+                self.db.execute("INSERT INTO captures SELECT * FROM captures_v1")
+                self.db.execute("DROP TABLE captures_v1")
+            self.db.executescript(SCHEMA)  # its indexes
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(urls)")}
+        for name, kind in (("blocked", "TEXT"), ("blocked_at", "REAL")):
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE urls ADD COLUMN {name} {kind}")
+        row = self.db.execute("SELECT value FROM meta WHERE key='identity'").fetchone()
+        if row is None or row[0] != IDENTITY_VERSION:
+            self.rehash_texts()
+
+    def rehash_texts(self) -> int:
+        """Recompute every text's identity hash (after the identity rule changed); the sites
+        whose texts merged or split are rebuilt. Returns how many texts changed hash."""
+        changed = 0
+        with self.transaction():
+            for old, blob in self.db.execute("SELECT text_hash, markdown FROM texts").fetchall():
+                new = text_hash(zlib.decompress(blob).decode("utf-8"))
+                if new == old:
+                    continue
+                changed += 1
+                if self.db.execute("SELECT 1 FROM texts WHERE text_hash=?", (new,)).fetchone():
+                    self.db.execute("DELETE FROM texts WHERE text_hash=?", (old,))
+                else:
+                    self.db.execute("UPDATE texts SET text_hash=? WHERE text_hash=?", (new, old))
+                self.db.execute("UPDATE fetches SET text_hash=? WHERE text_hash=?", (new, old))
+            if changed:
+                self.db.execute("INSERT OR IGNORE INTO dirty_sites SELECT DISTINCT site FROM versions")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (IDENTITY_VERSION,))
+        if changed:
+            logger.info("Text identity rule is now %s: %d text(s) re-hashed; their sites' versions "
+                        "are rebuilt", IDENTITY_VERSION, changed)
+        return changed
 
     def close(self) -> None:
         self.db.close()
@@ -128,6 +176,25 @@ class CorpusStore:
         return list(self.db.execute(
             "SELECT url, hops, last_timestamp FROM urls WHERE site=? ORDER BY hops, url", (site,)))
 
+    def set_blocked(self, site: str, url: str, message: str) -> None:
+        """The archive blocks this URL (its wording kept): not queried again for a while."""
+        with self.transaction():
+            self.db.execute("UPDATE urls SET blocked=?, blocked_at=? WHERE site=? AND url=?",
+                            (message, time.time(), site, url))
+
+    def blocked(self, site: str, url: str, recheck_days: float) -> str | None:
+        """The archive's wording if ``url`` was found blocked less than ``recheck_days`` ago."""
+        row = self.db.execute("SELECT blocked, blocked_at FROM urls WHERE site=? AND url=?",
+                              (site, url)).fetchone()
+        if not row or not row[0] or (row[1] or 0) < time.time() - recheck_days * 86400:
+            return None
+        return row[0]
+
+    def blocked_urls(self) -> list[tuple[str, str, str]]:
+        """(site, url, the archive's wording) of every URL the archive blocks."""
+        return list(self.db.execute(
+            "SELECT site, url, blocked FROM urls WHERE blocked IS NOT NULL ORDER BY site, url"))
+
     def cdx_checked(self, site: str, url: str, last_timestamp: str | None) -> None:
         with self.transaction():
             self.db.execute(
@@ -135,13 +202,14 @@ class CorpusStore:
                 "cdx_checked_at=? WHERE site=? AND url=?", (last_timestamp, time.time(), site, url))
 
     # -- captures -------------------------------------------------------------------------------
-    def resolve_revisit(self, digest: str, url: str) -> str | None:
-        """The payload key of the capture of ``url`` that a revisit repeats, if known."""
+    def resolve_revisit(self, digest: str, key_url: str) -> tuple[str, str] | None:
+        """(payload key, mimetype) of the capture that a revisit of ``digest`` in the urlkey
+        ``key_url`` repeats, if known (any spelling of the URL)."""
         row = self.db.execute(
-            "SELECT payload_key FROM captures WHERE digest=? AND original=? "
-            "AND payload_key NOT LIKE 'revisit:%' AND (status < 300 OR status >= 400) "
-            "ORDER BY timestamp LIMIT 1", (digest, url)).fetchone()
-        return row[0] if row else None
+            "SELECT payload_key, mimetype FROM captures WHERE digest=? AND status < 300 "
+            "AND substr(payload_key, 5) = ? ORDER BY timestamp LIMIT 1",
+            (digest, f"{digest}:{key_url}")).fetchone()
+        return (row[0], row[1]) if row else None
 
     def add_captures(self, site: str, query_url: str, records: Iterable[tuple[CdxRecord, str]]) -> int:
         """Store CDX rows with their payload keys; returns how many were new."""
@@ -157,9 +225,10 @@ class CorpusStore:
                 self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
         return new
 
-    def capture_exists(self, site: str, timestamp: str, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=?",
-                               (site, timestamp, url)).fetchone() is not None
+    def capture_exists(self, site: str, timestamp: str, url: str, digest: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=? AND digest=?",
+            (site, timestamp, url, digest)).fetchone() is not None
 
     def fetched_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)
@@ -173,7 +242,9 @@ class CorpusStore:
 
     def unfetched(self, site: str, query_url: str | None = None) -> list[PendingFetch]:
         """Captures of a site (or one URL) whose payload has not been fetched, oldest first."""
-        sql = ("SELECT c.payload_key, c.timestamp, c.original, c.status, c.digest FROM captures c "
+        sql = ("SELECT c.payload_key, c.timestamp, c.original, c.status, c.digest, c.mimetype, "
+               "(SELECT o.mimetype FROM captures o WHERE o.payload_key = c.payload_key "
+               " AND o.mimetype != 'warc/revisit' LIMIT 1) FROM captures c "
                "LEFT JOIN fetches f ON f.payload_key = c.payload_key WHERE c.site=? "
                "AND f.payload_key IS NULL")
         args: list = [site]
@@ -230,7 +301,7 @@ class CorpusStore:
         return iter(self.db.execute(
             "SELECT c.timestamp, c.original, f.text_hash FROM captures c JOIN fetches f "
             "ON f.payload_key = c.payload_key WHERE c.site=? AND f.outcome='text' "
-            "ORDER BY c.timestamp, c.original", (site,)).fetchall())
+            "ORDER BY c.timestamp, c.original, c.digest", (site,)).fetchall())
 
     def build_versions(self, site: str) -> tuple[int, int]:
         """Derive a site's version files from its captures; returns (written, removed).
@@ -239,11 +310,19 @@ class CorpusStore:
         Idempotent: files and rows are reconciled with what the index says.
         """
         wanted: dict[str, tuple[str, str]] = {}
-        previous = None
+        previous = None  # the text of the last version before the current second
+        current = None  # the text the current second ends with
+        last_ts = None
         for timestamp, url, thash in self.timeline(site):
+            if timestamp != last_ts:
+                previous, last_ts = current, timestamp
+            # One version file per second: two captures of one second with different texts (two
+            # digests of one timestamp) leave the second's last text, when it is new.
             if thash != previous:
                 wanted[timestamp] = (url, thash)
-                previous = thash
+            else:
+                wanted.pop(timestamp, None)
+            current = thash
         have = {ts: (url, th, path) for ts, url, th, path in self.db.execute(
             "SELECT timestamp, url, text_hash, path FROM versions WHERE site=?", (site,))}
         written = removed = 0

@@ -55,6 +55,52 @@ def test_revisit_resolution_uses_known_payloads(tmp_path: Path):
     store = CorpusStore(tmp_path)
     add(store, "a.example", "20100101000000", "# T\n\nOne.")
     digest = store.db.execute("SELECT digest FROM captures").fetchone()[0]
-    assert store.resolve_revisit(digest, "http://a.example/p") == f"200:{digest}:http://a.example/p"
-    assert store.resolve_revisit(digest, "http://b.example/p") is None  # another URL's payload
-    assert store.resolve_revisit("UNKNOWN", "http://a.example/p") is None
+    # any spelling of the URL: one urlkey
+    assert store.resolve_revisit(digest, "example,a)/p") == (f"200:{digest}:example,a)/p", "text/html")
+    assert store.resolve_revisit(digest, "example,b)/p") is None  # another URL's payload
+    assert store.resolve_revisit("UNKNOWN", "example,a)/p") is None
+
+
+def test_two_digests_in_one_second_are_two_captures(tmp_path: Path):
+    store = CorpusStore(tmp_path)
+    a = CdxRecord("k", "20100101000000", "http://a.example/p", "text/html", 200, "DA", 1)
+    b = CdxRecord("k", "20100101000000", "http://a.example/p", "text/html", 200, "DB", 1)
+    assert store.add_captures("a.example", a.url, [(a, a.payload_key), (b, b.payload_key)]) == 2
+    assert store.capture_exists("a.example", a.timestamp, a.url, "DB")
+    assert not store.capture_exists("a.example", a.timestamp, a.url, "DC")
+
+
+def test_old_corpus_is_migrated(tmp_path: Path):
+    """A corpus written before captures were keyed by digest, and texts hashed without link
+    canonicalisation, is brought up to date on open; nothing is lost."""
+    import sqlite3
+    import zlib
+
+    db = sqlite3.connect(tmp_path / "corpus.sqlite")
+    db.executescript("""
+    CREATE TABLE captures (site TEXT NOT NULL, timestamp TEXT NOT NULL, original TEXT NOT NULL,
+      query_url TEXT NOT NULL, urlkey TEXT, mimetype TEXT, status INTEGER, digest TEXT,
+      length INTEGER, payload_key TEXT NOT NULL, PRIMARY KEY (site, timestamp, original));
+    CREATE TABLE urls (site TEXT NOT NULL, url TEXT NOT NULL, via_url TEXT, via_timestamp TEXT,
+      hops INTEGER DEFAULT 0, last_timestamp TEXT, cdx_checked_at REAL, PRIMARY KEY (site, url));
+    CREATE TABLE texts (text_hash TEXT PRIMARY KEY, title TEXT, markdown BLOB NOT NULL,
+      words INTEGER, language TEXT, encoding TEXT, extractor TEXT);
+    CREATE TABLE fetches (payload_key TEXT PRIMARY KEY, timestamp TEXT NOT NULL, url TEXT NOT NULL,
+      status INTEGER, digest TEXT, outcome TEXT NOT NULL, http_status INTEGER, location TEXT,
+      location_timestamp TEXT, text_hash TEXT, reason TEXT, digest_ok INTEGER, bytes INTEGER,
+      fetched_at REAL);
+    """)
+    db.execute("INSERT INTO captures VALUES ('a','20100101000000','http://a/p','http://a/p','k',"
+               "'text/html',200,'D1',1,'200:D1:http://a/p')")
+    md = "# T\n\nSee [us](http://www.a.example/x?osCsid=1f2e3d)."
+    db.execute("INSERT INTO texts VALUES ('oldhash','T',?,3,'en','utf-8','x')",
+               (zlib.compress(md.encode()),))
+    db.execute("INSERT INTO fetches (payload_key, timestamp, url, outcome, text_hash) VALUES "
+               "('200:D1:http://a/p','20100101000000','http://a/p','text','oldhash')")
+    db.commit()
+    db.close()
+    store = CorpusStore(tmp_path)
+    assert store.db.execute("SELECT count(*) FROM captures").fetchone()[0] == 1
+    assert "blocked" in {r[1] for r in store.db.execute("PRAGMA table_info(urls)")}
+    assert store.db.execute("SELECT text_hash FROM fetches").fetchone()[0] == text_hash(md)
+    assert store.text(text_hash(md)) == md

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crawler.wayback import (EMPTY_DIGEST, Archive, CdxFormatError, CdxRecord, payload_digest,
+from crawler.wayback import (dedupe_records, is_blocked_cdx_answer, surt_key,EMPTY_DIGEST, Archive, CdxFormatError, CdxRecord, payload_digest,
                              wayback_link)
 
 IA = Archive("https://web.archive.org")
@@ -56,15 +56,44 @@ def test_parse_pywb_ndjson():
     assert page.records[1].is_revisit and len(page.errors) == 1
 
 
-def test_payload_keys_treat_redirects_apart():
+def test_payload_keys_one_per_digest_of_a_urlkey_redirects_apart():
     ok = CdxRecord("k", "20150101000000", "http://e.com/p", "text/html", 200, "D1", 1)
     r1 = CdxRecord("k", "20150101000000", "http://e.com/p", "unk", 301, EMPTY_DIGEST, 1)
     r2 = CdxRecord("k", "20150101000000", "http://e.com/q", "unk", 301, EMPTY_DIGEST, 1)
-    assert ok.payload_key == "200:D1:http://e.com/p"
+    assert ok.payload_key == "200:D1:com,e)/p"
     assert r1.payload_key != r2.payload_key  # same empty digest, different redirects
-    # the same bytes at another URL are another payload: its links resolve against that URL
+    # other spellings of the same URL (one urlkey) share the payload: fetched once
+    for spelling in ("http://www.e.com:80/p", "https://e.com/p", "http://WWW.E.COM/./p"):
+        assert CdxRecord("k", "20160101000000", spelling, "text/html", 200, "D1", 1).payload_key \
+            == ok.payload_key, spelling
+    # the same bytes at another URL are another payload
     assert ok.payload_key != CdxRecord("k", "20150101000000", "http://f.com/p", "text/html", 200, "D1", 1).payload_key
     assert payload_digest(b"") == EMPTY_DIGEST
+
+
+def test_surt_keys():
+    assert surt_key("http://www.cnn.com:80/") == "com,cnn)/"
+    assert surt_key("http://cnn.com:80/") == surt_key("https://www.cnn.com/") == "com,cnn)/"
+    assert surt_key("http://x.com:8080/P?b=2&a=1") == "com,x:8080)/p?a=1&b=2"
+    assert surt_key("http://www2.x.com/p") == "com,x)/p"
+
+
+def test_archived_429_and_blocked_answers():
+    archived = {"memento-datetime": "Fri, 01 Jan 2016 00:00:00 GMT", "x-ts": "429"}
+    out = IA.classify_snapshot(429, archived, "20160101000000")
+    assert (out.kind, out.status) == ("archived", 429)  # the site's 429, not a rate limit
+    assert IA.classify_snapshot(429, {"x-ts": "429"}, "x").kind == "archived"
+    assert IA.classify_snapshot(429, {}, "x").kind == "rate-limited"  # the archive's own
+    # a blocked URL's id_ is a 200 without Memento-Datetime on IA
+    assert IA.classify_snapshot(200, {"Content-Type": "text/html"}, "x").kind == "blocked"
+    assert is_blocked_cdx_answer(403, b"<h1>Blocked Site Error</h1>") == "Blocked Site Error"
+    assert is_blocked_cdx_answer(200, b"[]") is None
+
+
+def test_dedupe_keeps_two_digests_of_one_second():
+    a = CdxRecord("k", "20010507180422", "http://cnn.com:80/", "text/html", 200, "DA", 1)
+    b = CdxRecord("k", "20010507180422", "http://cnn.com:80/", "text/html", 200, "DB", 1)
+    assert dedupe_records([a, b, a]) == [a, b]
 
 
 def test_classify_snapshot_answers():

@@ -20,12 +20,13 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from crawler.items import LEASE_META
-from crawler.middlewares import RAW_DIGEST_META
+from crawler.middlewares import RAW_DIGEST_META, clean_retry
+from crawler.plan import Planned, edge_second, fetchable, plan_keys
 from crawler.politeness import SLOT_META
 from crawler.seeds import Seed, read_seeds
 from crawler.wayback import (CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
-                             dedupe_records, payload_digest, raise_for_outcome)
-from pipelines.extraction import HTML_MIMES
+                             dedupe_records, is_blocked_cdx_answer, payload_digest,
+                             raise_for_outcome, surt_key)
 from pipelines.storage import CorpusStore
 
 logger = logging.getLogger(__name__)
@@ -61,14 +62,6 @@ def pad_timestamp(value: str | None, high: bool) -> str | None:
 
 def interval_of(timestamp: str, months: int) -> int:
     return (int(timestamp[:4]) * 12 + int(timestamp[4:6]) - 1) // months
-
-
-def is_textual(rec: CdxRecord) -> bool:
-    """Whether a capture may hold HTML text (unknown types are fetched to find out)."""
-    mime = (rec.mimetype or "").lower()
-    if rec.is_revisit or rec.is_redirect or mime in ("", "unk", "-", "unknown"):
-        return True
-    return mime.startswith(HTML_MIMES)
 
 
 def is_homepage(url: str) -> bool:
@@ -131,6 +124,7 @@ class HistorySpider(scrapy.Spider):
                                                                    spider.dialect_arg, s)
         spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS", 3)
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES", 5)
+        spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS", 30)
         out = spider.out_arg or s.get("PALIMPSEST_OUT")
         spider.coordination = None
         spider.is_coordinator = False
@@ -224,35 +218,54 @@ class HistorySpider(scrapy.Spider):
         for url, hops, last_ts in self.store.site_urls(seed.site):
             if (seed.site, url) in self.queried:
                 continue
+            blocked = self.store.blocked(seed.site, url, self.blocked_recheck_days)
+            if blocked:
+                self.crawler.stats.inc_value("palimpsest/urls_blocked")
+                logger.info("Not querying %s (site %s): the archive blocks it (%s); checked again "
+                            "after %d days", url, seed.site, blocked, self.blocked_recheck_days)
+                continue
             yield from self.unfetched_requests(seed.site, url, hops)
             yield self.cdx_request(seed.site, url, hops, last_ts)
 
     def unfetched_requests(self, site: str, url: str, hops: int):
         """Fetches for the payloads an earlier run listed but did not fetch."""
         yield from self.fetch_requests(site, hops, [
-            (CdxRecord("", p.timestamp, p.url, "", p.status, p.digest, None), p.payload_key)
+            Planned(CdxRecord("", p.timestamp, p.url, p.mimetype, p.status, p.digest, None),
+                    p.payload_key, p.effective_mimetype or p.mimetype)
             for p in self.store.unfetched(site, url)])
 
     # -- CDX -----------------------------------------------------------------------------------
     def cdx_request(self, site: str, url: str, hops: int, last_ts: str | None = None,
-                    resume_key: str | None = None) -> scrapy.Request:
+                    resume_key: str | None = None, edge: str | None = None) -> scrapy.Request:
+        """A CDX query of ``url`` (from the last timestamp seen); ``edge`` asks one second again."""
         self.queried.add((site, url))
         if getattr(self, "state", None) is not None:
             self.state["queried"].add((site, url))
         from_ts = max(filter(None, [self.from_ts, last_ts]), default=None)
+        to_ts = self.to_ts
+        if edge:
+            from_ts = to_ts = edge
         self.progress.add(site)
         return scrapy.Request(
-            self.archive.cdx_url(url, from_ts, self.to_ts, resume_key),
+            self.archive.cdx_url(url, from_ts, to_ts, resume_key),
             callback=self.parse_cdx, errback=self.request_failed, dont_filter=True, priority=0,
             headers=self.request_headers,
             meta={SLOT_META: "cdx", "download_slot": "wayback-cdx", "handle_httpstatus_all": True,
                   "site": site, "query_url": url, "hops": hops, "from_ts": from_ts,
-                  RUN_META: self.run_id})
+                  "palimpsest_edge": edge, RUN_META: self.run_id})
 
     def parse_cdx(self, response: Response):
         site, url, hops = response.meta["site"], response.meta["query_url"], response.meta["hops"]
         self.restored(response.meta)
         try:
+            blocked = is_blocked_cdx_answer(response.status, response.body)
+            if blocked:
+                # The archive excludes this URL: recorded (with its wording) and not asked again
+                # on every run; the summary reports it.
+                self.crawler.stats.inc_value("palimpsest/urls_blocked")
+                self.store.set_blocked(site, url, blocked)
+                logger.warning("The archive blocks %s (site %s): %s", url, site, blocked)
+                return
             if response.status != 200:
                 self.error(site, url, None, f"CDX query answered HTTP {response.status}; "
                            "the URL will be queried again on the next run")
@@ -279,9 +292,11 @@ class HistorySpider(scrapy.Spider):
             records = [r for r in dedupe_records(page.records)
                        if (not self.from_ts or r.timestamp >= self.from_ts)
                        and (not self.to_ts or r.timestamp <= self.to_ts)]
-            keyed = self.assign_keys(records)
-            new = [(r, k) for r, k in keyed if not self.store.capture_exists(site, r.timestamp, r.url)]
-            n_new = self.store.add_captures(site, url, new)
+            planned = plan_keys(records, self.store.resolve_revisit)
+            new = [p for p in planned
+                   if not self.store.capture_exists(site, p.record.timestamp, p.record.url,
+                                                    p.record.digest)]
+            n_new = self.store.add_captures(site, url, [(p.record, p.payload_key) for p in new])
             self.crawler.stats.inc_value("palimpsest/captures_new", n_new)
             self.crawler.stats.inc_value("palimpsest/captures_seen", len(records))
             if records:
@@ -290,60 +305,55 @@ class HistorySpider(scrapy.Spider):
                 self.store.cdx_checked(site, url, None)
             yield from self.fetch_requests(site, hops, new, response.meta.get(LEASE_META))
             if page.resume_key:
+                edge = response.meta.get("palimpsest_edge")
+                if not edge:
+                    # The next page may skip a capture in the last second of this one: ask it again.
+                    last = edge_second(page.records, page.resume_key)
+                    if last:
+                        self.crawler.stats.inc_value("palimpsest/cdx_edge_queries")
+                        yield self.cdx_request(site, url, hops, edge=last)
                 yield self.cdx_request(site, url, hops, response.meta.get("from_ts"),
-                                       page.resume_key)
+                                       page.resume_key, edge=edge)
         finally:
             self.progress.done(site)
 
-    def retry(self, response: Response, reason: str) -> scrapy.Request | None:
+    def retry(self, response: Response, reason: str, max_times: int | None = None
+              ) -> scrapy.Request | None:
         """The same request again (counted), or None when the retries are used up."""
-        n = response.meta.get("palimpsest_answer_retry", 0) + 1
-        if n > self.answer_retries:
+        request = clean_retry(response.request, self, reason,
+                              self.answer_retries if max_times is None else max_times)
+        if request is None:
             return None
         self.crawler.stats.inc_value("palimpsest/retry/bad_answer")
         logger.warning("%s for %s (site %s): asking again (%d/%d)", reason, response.url,
-                       response.meta.get("site"), n, self.answer_retries)
-        request = response.request.replace(dont_filter=True)
-        request.meta["palimpsest_answer_retry"] = n
+                       response.meta.get("site"), request.meta["retry_times"],
+                       self.answer_retries if max_times is None else max_times)
         request.meta[RUN_META] = self.run_id
         self.progress.add(response.meta["site"])
         return request
 
-    def assign_keys(self, records: list[CdxRecord]) -> list[tuple[CdxRecord, str]]:
-        """Payload keys; revisits take the key of the capture they repeat when it is known."""
-        by_digest: dict[tuple[str, str], str] = {}
-        out = []
-        for r in records:
-            key = r.payload_key
-            if r.is_revisit:
-                key = (by_digest.get((r.digest, r.url))
-                       or self.store.resolve_revisit(r.digest, r.url) or key)
-            elif not r.is_redirect and r.status is not None and r.status < 300:
-                by_digest.setdefault((r.digest, r.url), key)
-            out.append((r, key))
-        return out
-
-    def fetch_requests(self, site: str, hops: int, keyed: list[tuple[CdxRecord, str]],
+    def fetch_requests(self, site: str, hops: int, planned: list[Planned],
                        lease: str | None = None):
         """One snapshot request per distinct payload not fetched yet (optionally sampled)."""
-        candidates = [(r, k) for r, k in keyed
-                      if r.is_revisit or (r.status is not None and r.status < 400)]
+        candidates = fetchable(planned)
         if self.every_months:
             candidates = self.sample(site, candidates)
-        fetched = self.store.fetched_keys({k for _, k in candidates})
-        wanted = [k for _, k in candidates if k not in fetched and k not in self.scheduled_keys]
+        fetched = self.store.fetched_keys({p.payload_key for p in candidates})
+        wanted = [p.payload_key for p in candidates
+                  if p.payload_key not in fetched and p.payload_key not in self.scheduled_keys]
         allowed = self.coordination.claim(wanted, lease) if self.coordination else set(wanted)
-        for rec, key in candidates:
+        for p in candidates:
+            rec, key = p.record, p.payload_key
             if key not in allowed or key in self.scheduled_keys:
                 continue
-            if not is_textual(rec):
-                # PDFs, images and other binaries: indexed, not fetched (no HTML text to extract).
+            if not p.is_textual:
+                # Images and other binaries: indexed, not fetched (no text to extract).
                 self.scheduled_keys.add(key)
                 self.store.record_fetch(
                     payload_key=key, timestamp=rec.timestamp, url=rec.url, status=rec.status,
                     digest=rec.digest, outcome="no-text", sites=[site],
-                    reason=f"not HTML ({rec.mimetype}): skipped without fetching")
-                self.crawler.stats.inc_value("palimpsest/skipped_not_html")
+                    reason=f"not a text type ({p.mimetype}): skipped without fetching")
+                self.crawler.stats.inc_value("palimpsest/skipped_not_text")
                 continue
             self.scheduled_keys.add(key)
             self.crawler.stats.inc_value("palimpsest/fetch_scheduled")
@@ -357,12 +367,12 @@ class HistorySpider(scrapy.Spider):
                       "hops": hops, "palimpsest_capture": (key, rec.timestamp, rec.url, rec.status,
                                                            rec.digest), RUN_META: self.run_id})
 
-    def sample(self, site: str, candidates: list[tuple[CdxRecord, str]]):
+    def sample(self, site: str, candidates: list[Planned]) -> list[Planned]:
         """Keep, per interval, the first content capture and the first redirect."""
-        chosen: dict[tuple[int, bool], tuple[CdxRecord, str]] = {}
-        for rec, key in sorted(candidates, key=lambda rk: rk[0].timestamp):
-            slot = (interval_of(rec.timestamp, self.every_months), rec.is_redirect)
-            chosen.setdefault(slot, (rec, key))
+        chosen: dict[tuple[int, bool], Planned] = {}
+        for p in sorted(candidates, key=lambda p: p.record.timestamp):
+            slot = (interval_of(p.record.timestamp, self.every_months), p.record.is_redirect)
+            chosen.setdefault(slot, p)
         return list(chosen.values())
 
     # -- snapshots -----------------------------------------------------------------------------
@@ -387,22 +397,27 @@ class HistorySpider(scrapy.Spider):
             got = raw if raw == digest else payload_digest(response.body)
             ok = digest in (raw, got) if digest else None
             if ok is False:
-                # A body whose SHA-1 differs from the CDX digest is fetched again and never stored
-                # unless two fetches in a row give the same bytes (a stable difference on the
-                # archive's side, e.g. a re-encoded payload); it is then kept and flagged.
-                seen = response.meta.get("palimpsest_bad_digests", [])
-                if got not in seen:
+                # A body whose SHA-1 differs from the CDX digest is asked for once more. The same
+                # bytes twice is a stable difference on the archive's side (real captures have
+                # had one for years): kept, flagged. Other bytes: a damaged transfer; nothing is
+                # stored and the next run tries again. Never more than one extra request.
+                first = response.meta.get("palimpsest_bad_digest")
+                if first is None:
                     retry = self.retry(response, f"body does not match its CDX digest {digest} "
-                                       f"(capture {ts})")
-                    if retry is None:
-                        self.error(site, url, ts, f"every fetch of this capture had a body not "
-                                   f"matching its CDX digest {digest} (truncated?); nothing stored, "
-                                   "re-run the same command to retry")
+                                       f"(capture {ts})", max_times=1)
+                    if retry is not None:
+                        retry.meta["palimpsest_bad_digest"] = got
+                        yield retry
                         return
-                    retry.meta["palimpsest_bad_digests"] = [*seen, got]
-                    yield retry
+                elif first != got:
+                    self.error(site, url, ts, f"two fetches of this capture gave different bodies, "
+                               f"neither matching its CDX digest {digest} (damaged transfer?); "
+                               "nothing stored, re-run the same command to retry")
                     return
                 self.crawler.stats.inc_value("palimpsest/digest_mismatch_kept")
+                logger.info("Capture of %s at %s: the archive serves the same body twice, not "
+                            "matching its CDX digest %s; kept (digest mismatch recorded)",
+                            url, ts, digest)
             reason = None
             if outcome.memento_datetime and outcome.memento_datetime != ts:
                 reason = f"archive served the capture of {outcome.memento_datetime}"
@@ -431,6 +446,13 @@ class HistorySpider(scrapy.Spider):
         elif outcome.kind == "missing":
             item.update(outcome="missing", reason="the archive has no such capture (404)")
             yield item
+        elif outcome.kind == "blocked":
+            self.crawler.stats.inc_value("palimpsest/snapshots_blocked")
+            logger.warning("The archive blocks the capture of %s at %s (site %s): %s", url, ts,
+                           site, outcome.reason or f"HTTP {response.status}")
+            item.update(outcome="blocked", reason=outcome.reason or
+                        f"the archive refused it (HTTP {response.status})")
+            yield item
         else:
             try:
                 raise_for_outcome(outcome, url, ts)
@@ -440,6 +462,10 @@ class HistorySpider(scrapy.Spider):
 
     def follow_redirect(self, site: str, url: str, ts: str, target: str, hops: int):
         if urlsplit(target).scheme not in ("http", "https") or target == url:
+            return
+        if surt_key(target) == surt_key(url):
+            # http -> https, www. -> bare host: another spelling of the same urlkey, whose
+            # captures the CDX query of this URL already listed.
             return
         if is_homepage(target):
             logger.info("Policy %s of %s redirected to the homepage %s at %s: not followed "
