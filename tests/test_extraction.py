@@ -51,7 +51,9 @@ def test_pages_without_charset_are_detected(encoding, sample):
 def test_empty_and_non_html_payloads_have_reasons():
     assert extract_policy(b"", "text/html", "http://x/").reason == "empty page"
     pdf = extract_policy(b"%PDF-1.4 ...", "application/pdf", "http://x/p.pdf")
-    assert pdf.markdown == "" and "not HTML" in pdf.reason
+    assert pdf.markdown == "" and "unreadable PDF" in pdf.reason  # a broken PDF: a reason
+    image = extract_policy(b"\x89PNG...", "image/png", "http://x/p.png")
+    assert image.markdown == "" and "not HTML" in image.reason
     nav_only = extract_policy(b"<html><head><title>T</title></head><body><script>x()</script></body></html>",
                               "text/html", "http://x/")
     assert nav_only.markdown == "" and nav_only.reason

@@ -107,7 +107,7 @@ def test_bad_input_is_reported_and_the_rest_crawled(tmp_path):
                      "xn--bcher-kva.example/20200101000000.md"]  # IDN folder in punycode
     db = sqlite3.connect(out / "corpus.sqlite")
     reasons = dict(db.execute("SELECT url, reason FROM fetches"))
-    assert "not HTML (application/pdf)" in reasons["http://pdf.example/privacy.pdf"]
+    assert "unreadable PDF" in reasons["http://pdf.example/privacy.pdf"]  # fetched, not text
     assert "no text" in reasons["http://empty.example/privacy"]
     assert "truncated" in reasons["http://big.example/privacy"]
     fr = next((out / "policies").glob("pct*/*.md")).read_text(encoding="utf-8")
