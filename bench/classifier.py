@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipelines.extraction import extract_policy  # noqa: E402
-from pipelines.policy_classifier import load_model, probability  # noqa: E402
+from pipelines.policy_classifier import THRESHOLD, classify  # noqa: E402
 
 CITP = REPO.parent / "shared" / "corpus" / "citp-dev"
 
@@ -28,9 +28,13 @@ def main() -> None:
     ap.add_argument("--negatives", type=Path, help="a folder of HTML pages that are not policies")
     ap.add_argument("--per-folder", type=int, default=60)
     a = ap.parse_args()
-    threshold = load_model()["threshold"]
-    real = [(d.name, probability(extract_policy((d / "page.html").read_bytes(), "text/html",
-                                                 "http://x.example/").markdown))
+    threshold = THRESHOLD
+
+    def p_policy(body: bytes) -> float:
+        got = extract_policy(body, "text/html", "http://x.example/")
+        return classify(got.markdown, got.title).probability if got.markdown else 0.0
+
+    real = [(d.name, p_policy((d / "page.html").read_bytes()))
             for d in sorted(CITP.iterdir()) if (d / "page.html").exists()]
     found = sum(p >= threshold for _, p in real)
     print(f"recall on the {len(real)} citp-dev policies (extracted from page.html): "
@@ -44,9 +48,8 @@ def main() -> None:
         pages += rng.sample(files, min(a.per_folder, len(files)))
     scored = []
     for page in pages:
-        text = extract_policy(page.read_bytes(), "text/html", "http://x.example/").markdown
-        if text:
-            scored.append((probability(text), page))
+        if extract_policy(page.read_bytes(), "text/html", "http://x.example/").markdown:
+            scored.append((p_policy(page.read_bytes()), page))
     flagged = sorted(((p, f) for p, f in scored if p >= threshold), reverse=True)
     print(f"non-policy pages with text: {len(scored)}; classified as policies: {len(flagged)} "
           f"(false-positive rate {len(flagged) / max(1, len(scored)):.3f})")

@@ -404,6 +404,48 @@ def cmd_export_git(args) -> int:
     return 0
 
 
+def _each_page(args, one) -> int:
+    """Run ``one(path)`` on each file: a bad file gets one line naming it, the rest go on."""
+    from crawler.pages import PageError, as_line
+
+    failed = 0
+    for path in args.files:
+        try:
+            result = one(path)
+        except PageError as exc:
+            print(f"palimpsest: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(as_line(result, args.jsonl) if not getattr(args, "markdown_only", False)
+              else result["markdown"])
+    return 1 if failed else 0
+
+
+def cmd_extract(args) -> int:
+    from crawler.pages import extract_file
+
+    return _each_page(args, lambda p: extract_file(p, args.url, args.content_type))
+
+
+def cmd_classify(args) -> int:
+    from crawler.pages import classify_file
+
+    return _each_page(args, lambda p: classify_file(p, args.url, args.content_type))
+
+
+def cmd_links(args) -> int:
+    from crawler.pages import PageError, as_line, links_file
+
+    try:
+        found = links_file(args.file, args.url)
+    except PageError as exc:
+        print(f"palimpsest: {exc}", file=sys.stderr)
+        return 1
+    for cand in found:
+        print(as_line(cand, args.jsonl))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="palimpsest", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -461,6 +503,26 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("out")
     ex.add_argument("repo")
     ex.set_defaults(func=cmd_export_git)
+
+    xt = sub.add_parser("extract", help="what the corpus would hold for saved pages (HTML, PDF, .gz)")
+    xt.add_argument("files", nargs="+")
+    xt.add_argument("--url", help="the page's URL (relative links resolve against it)")
+    xt.add_argument("--content-type", help="the page's Content-Type, e.g. 'text/html; charset=latin-1'")
+    xt.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+    xt.set_defaults(func=cmd_extract)
+
+    cl = sub.add_parser("classify", help="is a saved page a privacy policy? (kind and probability)")
+    cl.add_argument("files", nargs="+")
+    cl.add_argument("--url", help="the page's URL")
+    cl.add_argument("--content-type", help="the page's Content-Type")
+    cl.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+    cl.set_defaults(func=cmd_classify)
+
+    ln = sub.add_parser("links", help="a saved page's links to its privacy policy, best first")
+    ln.add_argument("file")
+    ln.add_argument("--url", required=True, help="the page's URL (links are made absolute)")
+    ln.add_argument("--jsonl", action="store_true", help="one JSON object per candidate")
+    ln.set_defaults(func=cmd_links)
     return p
 
 

@@ -13,60 +13,141 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 
-# Exact link texts (normalised: lower case, no punctuation, single spaces).
-EXACT_TEXTS = {
-    # en
-    "privacy policy", "privacy", "privacy statement", "privacy notice", "privacy & cookies",
-    "privacy and cookies", "privacy and cookie policy", "privacy & cookie policy", "cookie policy",
-    "privacy center", "privacy centre", "data privacy", "data protection", "your privacy",
-    "privacy policy & cookies", "online privacy policy", "website privacy policy",
-    # de
-    "datenschutz", "datenschutzerklärung", "datenschutzhinweise", "datenschutzrichtlinie",
-    "datenschutzbestimmungen", "privatsphäre",
-    # fr
-    "confidentialité", "politique de confidentialité", "vie privée", "données personnelles",
-    "protection des données", "politique de protection des données",
-    # es
-    "privacidad", "política de privacidad", "aviso de privacidad", "protección de datos",
-    "política de protección de datos",
-    # it
-    "privacy policy e cookie", "informativa privacy", "informativa sulla privacy",
-    "politica sulla privacy", "tutela della privacy",
-    # pt
-    "política de privacidade", "privacidade", "aviso de privacidade",
-    # nl
-    "privacybeleid", "privacyverklaring", "privacyreglement", "privacy statement en cookies",
-    # ru
-    "политика конфиденциальности", "конфиденциальность", "политика конфиденциальности и cookie",
-    # pl
-    "polityka prywatności", "prywatność", "polityka cookies",
-    # tr
-    "gizlilik politikası", "gizlilik", "gizlilik sözleşmesi", "kişisel verilerin korunması",
-    # ja
-    "プライバシーポリシー", "個人情報保護方針", "プライバシー", "個人情報の取り扱い", "個人情報保護",
-    # zh
-    "隐私政策", "隐私", "隐私声明", "隱私權政策", "隱私政策", "隐私条款",
-    # ko
-    "개인정보처리방침", "개인정보 처리방침", "개인정보취급방침", "개인정보 보호정책",
+# Link texts that name a privacy policy, by language (the EU's 24 languages, Norwegian,
+# Russian, Turkish, Ukrainian, Arabic, Hebrew, Persian, Hindi, Indonesian, Malay, Vietnamese, Thai,
+# Japanese, Chinese and Korean). Compared after normalize_link_text (lower case, no accents).
+PRIVACY_PHRASES = {
+    "en": ["privacy policy", "privacy", "privacy statement", "privacy notice", "privacy & cookies",
+           "privacy and cookies", "privacy and cookie policy", "privacy & cookie policy",
+           "privacy center", "privacy centre", "data privacy", "data protection", "your privacy",
+           "privacy policy & cookies", "online privacy policy", "website privacy policy",
+           "data policy", "privacy & terms", "privacy and terms", "privacy information",
+           "data protection policy", "data protection notice", "privacy & security"],
+    "de": ["datenschutz", "datenschutzerklarung", "datenschutzhinweise", "datenschutzrichtlinie",
+           "datenschutzbestimmungen", "datenschutzinformationen", "privatsphare", "datenrichtlinie"],
+    "fr": ["confidentialite", "politique de confidentialite", "vie privee", "donnees personnelles",
+           "protection des donnees", "politique de protection des donnees",
+           "protection des donnees personnelles", "charte de confidentialite", "politique d'utilisation des donnees"],
+    "es": ["privacidad", "politica de privacidad", "aviso de privacidad", "proteccion de datos",
+           "politica de proteccion de datos", "aviso legal y privacidad", "politica de datos"],
+    "it": ["informativa privacy", "informativa sulla privacy", "politica sulla privacy",
+           "tutela della privacy", "privacy policy e cookie", "protezione dei dati", "riservatezza",
+           "informativa sul trattamento dei dati personali"],
+    "pt": ["politica de privacidade", "privacidade", "aviso de privacidade", "protecao de dados",
+           "politica de protecao de dados"],
+    "nl": ["privacybeleid", "privacyverklaring", "privacyreglement", "privacy statement en cookies",
+           "gegevensbescherming"],
+    "pl": ["polityka prywatnosci", "prywatnosc", "ochrona danych osobowych", "ochrona prywatnosci", "rodo"],
+    "cs": ["ochrana osobnich udaju", "zasady ochrany osobnich udaju", "ochrana soukromi",
+           "zpracovani osobnich udaju", "gdpr"],
+    "sk": ["ochrana osobnych udajov", "zasady ochrany osobnych udajov", "ochrana sukromia"],
+    "sl": ["politika zasebnosti", "zasebnost", "varstvo osebnih podatkov", "varovanje zasebnosti"],
+    "hr": ["politika privatnosti", "privatnost", "zastita osobnih podataka", "izjava o privatnosti"],
+    "bg": ["политика за поверителност", "поверителност", "защита на личните данни", "лични данни"],
+    "ro": ["politica de confidentialitate", "confidentialitate", "protectia datelor",
+           "politica de protectie a datelor", "protectia datelor cu caracter personal"],
+    "hu": ["adatvedelem", "adatvedelmi tajekoztato", "adatkezelesi tajekoztato", "adatvedelmi nyilatkozat",
+           "adatkezeles", "adatvedelmi iranyelvek"],
+    "el": ["πολιτικη απορρητου", "απορρητο", "προσωπικα δεδομενα", "προστασια προσωπικων δεδομενων",
+           "πολιτικη προστασιας δεδομενων"],
+    "da": ["privatlivspolitik", "persondatapolitik", "privatliv", "databeskyttelse", "cookie- og privatlivspolitik"],
+    "sv": ["integritetspolicy", "integritet", "personuppgifter", "personuppgiftspolicy", "dataskydd",
+           "behandling av personuppgifter"],
+    "no": ["personvern", "personvernerklaring", "personvernerklæring", "personvernpolicy"],
+    "fi": ["tietosuoja", "tietosuojaseloste", "tietosuojakaytanto", "yksityisyydensuoja",
+           "tietosuojailmoitus", "yksityisyys"],
+    "et": ["privaatsuspoliitika", "privaatsus", "andmekaitse", "isikuandmete tootlemine", "andmekaitsetingimused"],
+    "lv": ["privatuma politika", "privatums", "personas datu aizsardziba", "datu aizsardziba"],
+    "lt": ["privatumo politika", "privatumas", "asmens duomenu apsauga", "privatumo pranesimas"],
+    "mt": ["politika tal-privatezza", "privatezza", "protezzjoni tad-data"],
+    "ga": ["polasai priobhaideachais", "priobhaideachas", "cosaint sonrai"],
+    "ru": ["политика конфиденциальности", "конфиденциальность", "политика конфиденциальности и cookie",
+           "политика обработки персональных данных", "персональные данные", "обработка персональных данных",
+           "защита персональных данных"],
+    "uk": ["политика конфіденційності", "політика конфіденційності", "конфіденційність",
+           "захист персональних даних", "персональні дані", "політика обробки персональних даних"],
+    "tr": ["gizlilik politikasi", "gizlilik", "gizlilik sozlesmesi", "kisisel verilerin korunmasi",
+           "kvkk", "gizlilik ve cerez politikasi", "kvkk aydinlatma metni"],
+    "ar": ["سياسة الخصوصية", "الخصوصية", "سياسة الخصوصيه", "حماية البيانات"],
+    "he": ["מדיניות פרטיות", "פרטיות", "מדיניות הפרטיות"],
+    "fa": ["حریم خصوصی", "سیاست حفظ حریم خصوصی", "حفظ حریم خصوصی", "سیاست حریم خصوصی"],
+    "hi": ["गोपनीयता नीति", "गोपनीयता", "निजता नीति", "निजता"],
+    "id": ["kebijakan privasi", "privasi", "pemberitahuan privasi"],
+    "ms": ["dasar privasi", "notis privasi"],
+    "vi": ["chinh sach bao mat", "chinh sach quyen rieng tu", "quyen rieng tu", "bao mat thong tin"],
+    "th": ["นโยบายความเป็นส่วนตัว", "ความเป็นส่วนตัว", "นโยบายคุ้มครองข้อมูลส่วนบุคคล"],
+    "ja": ["プライバシーポリシー", "個人情報保護方針", "プライバシー", "個人情報の取り扱い", "個人情報保護",
+           "個人情報の取扱い", "個人情報について"],
+    "zh": ["隐私政策", "隐私", "隐私声明", "隱私權政策", "隱私政策", "隐私条款", "隱私權", "个人信息保护政策",
+           "隐私保护", "隱私權聲明", "個人資料保護"],
+    "ko": ["개인정보처리방침", "개인정보 처리방침", "개인정보취급방침", "개인정보 보호정책", "개인정보보호정책"],
 }
-# Words that make a link text (or href) about privacy.
-PRIVACY_WORDS = ("privacy", "datenschutz", "privatsphäre", "confidentialit", "vie privée",
+# Words that make a link text about privacy (found inside longer texts).
+PRIVACY_WORDS = ("privacy", "datenschutz", "privatsphare", "confidentialit", "vie privee",
                  "privacidad", "privacidade", "privacybeleid", "privacyverklaring", "privatezza",
-                 "конфиденциальн", "персональн", "prywatno", "gizlilik", "kişisel veri",
-                 "プライバシー", "個人情報", "隐私", "隱私", "개인정보", "données personnelles",
-                 "protección de datos", "protezione dei dati")
-POLICY_WORDS = ("policy", "notice", "statement", "erklärung", "hinweis", "politique", "política",
-                "politica", "informativa", "aviso", "beleid", "verklaring", "политика", "polityka",
-                "politikası", "方針", "政策", "声明", "방침", "policies")
-HREF_WORDS = ("privacy", "datenschutz", "confidentialite", "privacidad", "privacidade", "privacy-policy",
-              "privacybeleid", "konfidencialnost", "politika-konfidencialnosti", "prywatnosci",
-              "gizlilik", "kojin", "yinsi", "privacy_policy", "privacypolicy", "data-protection")
+                 "конфиденциальн", "персональн", "prywatno", "gizlilik", "kisisel veri",
+                 "プライバシー", "個人情報", "隐私", "隱私", "개인정보", "donnees personnelles",
+                 "proteccion de datos", "protezione dei dati", "protecao de dados",
+                 "osobnich udaju", "osobnych udajov", "soukromi", "zasebnost", "privatnost",
+                 "поверителност", "confidentialitate", "adatvedelm", "adatkezel", "απορρητ",
+                 "privatliv", "persondata", "integritet", "personuppgift", "personvern",
+                 "tietosuoja", "yksityisyy", "privaatsus", "andmekaitse", "privatum",
+                 "priobhaideach", "конфіденційн", "персональних даних", "الخصوصية", "פרטיות",
+                 "حریم خصوصی", "गोपनीयता", "निजता", "privasi", "quyen rieng tu", "bao mat",
+                 "ความเป็นส่วนตัว", "ข้อมูลส่วนบุคคล", "個人資料", "个人信息", "data protection",
+                 "gegevensbescherming", "dataskydd", "databeskyttelse", "ochrana danych",
+                 "kvkk", "gdpr", "rgpd", "dsgvo")
+POLICY_WORDS = ("policy", "notice", "statement", "erklarung", "hinweis", "politique", "politica",
+                "informativa", "aviso", "beleid", "verklaring", "политика", "polityka",
+                "politikasi", "方針", "政策", "声明", "방침", "policies", "zasady", "seloste",
+                "tajekoztato", "politik", "policy", "kebijakan", "chinh sach", "นโยบาย", "نیاست",
+                "سياسة", "מדיניות", "नीति", "poliitika", "politika", "nyilatkozat")
+# A cookie policy is a policy, but not the privacy policy: chosen only when there is no privacy link.
+COOKIE_WORDS = ("cookie", "cookies", "kakor", "evaste", "sutik", "ciasteczk", "cerez", "куки",
+                "クッキー", "쿠키", "traceurs")
+# Settings pages, opt-outs, and pages that merely mention privacy.
 NEGATIVE_WORDS = ("settings", "einstellungen", "preferences", "choices", "opt out", "opt-out",
-                  "do not sell", "tag", "category", "blog")
+                  "do not sell", "manage", "parametres", "gerer", "configuracion", "ajustes",
+                  "impostazioni", "instellingen", "ustawienia", "настройки", "tag", "category",
+                  "blog", "your privacy choices", "ad choices", "adchoices", "request", "antrag",
+                  "dashboard", "center for", "faq", "help")
+HREF_WORDS = ("privacy", "datenschutz", "confidentialite", "privacidad", "privacidade",
+              "privacybeleid", "konfidencialnost", "konfidentsialnost", "politika-konfidencialnosti",
+              "prywatnosc", "prywatnosci", "gizlilik", "kojin", "yinsi", "privacy_policy", "privacypolicy",
+              "data-protection", "dataprotection", "ochrana-osobnich-udaju", "osobnich-udaju",
+              "ochrana-osobnych-udajov", "tietosuoja", "adatvedelem", "adatvedelmi", "personvern",
+              "privatliv", "integritet", "privatumo", "privatuma", "privaatsus", "zasebnost",
+              "privatnost", "poveritelnost", "confidentialitate", "kebijakan-privasi", "privasi",
+              "chinh-sach-bao-mat", "gdpr", "rgpd", "dsgvo", "kvkk", "personal-data", "datenrichtlinie")
+# Hrefs of pages that list posts, never a policy (tag, category, search pages), and of pages
+# that discuss rather than state one (blog and news posts, dated paths).
+HREF_LISTING = re.compile(r"/(tags?|category|categories|kategorie|categorie|categoria|topics?|"
+                          r"label|labels|search|suche|recherche|author|autor)(/|$|\?|\.)|"
+                          r"[?&](s|q|search|tag|cat)=", re.I)
+HREF_ARTICLE = re.compile(r"/(blog|news|nachrichten|actualites|noticias|article|artikel|"
+                          r"forum|threads?|wiki|story|stories)(/|$)|/\d{4}/\d{1,2}/", re.I)
+MIN_SCORE = 5  # below this a link is not a candidate: "nothing" beats a wrong guess
+
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents or other combining marks, single spaces: link texts and the
+    lexicon are compared in this form (``Datenschutzerklärung`` = ``datenschutzerklarung``)."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    # combining marks, and format characters such as soft hyphens ('da\u00adten\u00adschutz')
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Mn", "Cf"))
+    return re.sub(r"[\s\u00a0]+", " ", unicodedata.normalize("NFC", text))
+
+
+EXACT_TEXTS = {fold(t) for phrases in PRIVACY_PHRASES.values() for t in phrases}
+_PRIVACY = tuple(fold(w) for w in PRIVACY_WORDS)
+_POLICY = tuple(fold(w) for w in POLICY_WORDS)
+_COOKIE = tuple(fold(w) for w in COOKIE_WORDS)
+_NEGATIVE = re.compile(r"(?<!\w)(" + "|".join(re.escape(fold(w)) for w in NEGATIVE_WORDS) + r")(?!\w)")
 
 PARKED_PATTERNS = ("this domain is for sale", "domain is for sale", "buy this domain",
                    "domain may be for sale", "this domain name is for sale", "domain parking",
@@ -102,6 +183,9 @@ def _in_footer(a: lxml.html.HtmlElement) -> bool:
     return False
 
 
+_REPLAY_LINK = re.compile(r"^(?:/web)?/\d{4,14}[a-z_]*/(https?:/?/.+)$")
+
+
 def is_archive_link(href: str, archive_hosts: tuple[str, ...] = ()) -> bool:
     parts = urlsplit(href)
     host = (parts.hostname or "").lower()
@@ -110,37 +194,55 @@ def is_archive_link(href: str, archive_hosts: tuple[str, ...] = ()) -> bool:
 
 
 def score_link(text: str, href: str, footer: bool, late: bool) -> tuple[float, str]:
-    t = normalize_link_text(text)
-    h = href.lower()
+    """A link's score as the privacy policy link, and why. Privacy texts over cookie-policy
+    texts over settings and opt-out pages; tag, category and search pages are never candidates,
+    blog and news posts lose points; the href counts (words in it, or a listing page)."""
+    t = fold(normalize_link_text(text))
+    h = unquote(href).lower()
+    path = urlsplit(href).path + ("?" + urlsplit(href).query if urlsplit(href).query else "")
     score, why = 0.0, []
     if t in EXACT_TEXTS:
         score += 10
         why.append("exact text")
-    elif any(w in t for w in PRIVACY_WORDS):
+    elif any(w in t for w in _PRIVACY):
         score += 6
         why.append("privacy word")
-        if any(w in t for w in POLICY_WORDS):
+        if any(w in t for w in _POLICY):
             score += 2
             why.append("policy word")
+    elif any(w in t for w in _COOKIE):
+        score += 5 + any(w in t for w in _POLICY)
+        why.append("cookie policy")
     if any(w in h for w in HREF_WORDS):
         score += 3
         why.append("href")
-    if score and any(w in t for w in NEGATIVE_WORDS):
+    if not score:
+        return 0.0, ""
+    if _NEGATIVE.search(t):
         score -= 5
-        why.append("settings/blog text")
-    if score and len(t) > 60:
+        why.append("settings/opt-out text")
+    if HREF_LISTING.search(path):
+        score -= 12
+        why.append("listing page (tag/category/search)")
+    elif HREF_ARTICLE.search(path) and not any(
+            w in unquote(path.rstrip("/").rsplit("/", 1)[-1]).lower() for w in HREF_WORDS):
+        score -= 6  # a post under /blog/ or /2019/05/, unless the page itself is named privacy
+        why.append("blog/news page")
+    if len(t) > 60:
         score -= 3
         why.append("long text")
-    if score and (footer or late):
+    if footer or late:
         score += 1
         why.append("footer")
     return score, "+".join(why)
 
 
 def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] = ()) -> list[LinkCandidate]:
-    """Candidate policy links of a homepage, best first (only those scoring above zero)."""
+    """Candidate policy links of a homepage, best first (only those scoring MIN_SCORE or more)."""
+    from pipelines.extraction import strip_xml_declaration
+
     try:
-        doc = lxml.html.document_fromstring(html)
+        doc = lxml.html.document_fromstring(strip_xml_declaration(html))
     except (lxml.etree.ParserError, ValueError):
         return []
     links = doc.xpath("//a[@href]")
@@ -149,13 +251,24 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
         raw = (a.get("href") or "").strip()
         if not raw or raw.startswith("#") or re.match(r"^(javascript|mailto|tel|data):", raw, re.I):
             continue
-        href = urljoin(base_url, raw)
-        if urlsplit(href).scheme not in ("http", "https") or is_archive_link(href, archive_hosts):
+        try:
+            href = urljoin(base_url, raw)
+            if is_archive_link(href, archive_hosts):
+                # a replayed page's link rewritten by the archive: the original URL counts;
+                # the archive's own pages never do
+                m = _REPLAY_LINK.match(urlsplit(href).path + (
+                    "?" + urlsplit(href).query if urlsplit(href).query else ""))
+                if not m:
+                    continue
+                href = m.group(1).replace(":/", "://", 1) if "://" not in m.group(1) else m.group(1)
+            if urlsplit(href).scheme not in ("http", "https") or is_archive_link(href, archive_hosts):
+                continue
+        except ValueError:  # a malformed href ('http://[ccpa-preferences]/'): not a candidate
             continue
         text = a.text_content() or a.get("title") or ""
         score, why = score_link(text, href, _in_footer(a), i >= len(links) * 0.75)
         href = href.split("#", 1)[0]
-        if score > 0 and (href not in out or out[href].score < score):
+        if score >= MIN_SCORE and (href not in out or out[href].score < score):
             out[href] = LinkCandidate(normalize_link_text(text)[:200], href, score, why)
     return sorted(out.values(), key=lambda c: (-c.score, len(c.href)))
 

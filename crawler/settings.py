@@ -33,6 +33,9 @@ PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each tim
 # workers that leave through different IPs different groups (e.g. the machine's public IP).
 PALIMPSEST_RATE_GROUP = "default"
 
+# -- Discovery ------------------------------------------------------------------------------------
+PALIMPSEST_POLICY_THRESHOLD = 0.5  # classifier probability above which a page is a privacy policy
+
 # -- Extraction -----------------------------------------------------------------------------------
 PALIMPSEST_EXTRACT_WORKERS = None  # worker processes; None = CPU count, 0 = in the reactor
 PALIMPSEST_EXTRACT_TIMEOUT = 300  # seconds one page may take before its worker is replaced

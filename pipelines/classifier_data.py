@@ -197,3 +197,126 @@ def generate(n: int = 2400, seed: int = 1) -> list[tuple[str, int]]:
         docs.append((text, 0))
     rng.shuffle(docs)
     return docs
+
+
+# Languages the real labelled pages (../shared/corpus/real-pages) lack: a privacy policy and
+# ordinary pages (news, shop, blog) in each, so that the model learns the document, not the script.
+MULTI_POLICY = {
+    "ru": ["Политика конфиденциальности", "Мы собираем персональные данные, которые вы предоставляете при регистрации.",
+           "Мы используем файлы cookie для анализа посещаемости сайта.",
+           "Мы не передаем ваши персональные данные третьим лицам без вашего согласия.",
+           "Вы имеете право запросить доступ к своим данным и их удаление.",
+           "Оператор обрабатывает данные в соответствии с Федеральным законом о персональных данных."],
+    "pl": ["Polityka prywatności", "Administratorem Twoich danych osobowych jest nasza spółka.",
+           "Przetwarzamy dane osobowe w celu realizacji zamówień i obsługi konta.",
+           "Masz prawo dostępu do swoich danych, ich sprostowania oraz usunięcia.",
+           "Pliki cookies wykorzystujemy do celów statystycznych.",
+           "Dane mogą być przekazywane podmiotom przetwarzającym na nasze zlecenie."],
+    "tr": ["Gizlilik Politikası", "Kişisel verileriniz 6698 sayılı KVKK kapsamında işlenmektedir.",
+           "Üyelik sırasında adınızı ve e-posta adresinizi topluyoruz.",
+           "Çerezler, sitemizin kullanımını analiz etmek için kullanılır.",
+           "Kişisel verileriniz izniniz olmadan üçüncü kişilerle paylaşılmaz.",
+           "Verilerinizin silinmesini talep etme hakkına sahipsiniz."],
+    "ja": ["プライバシーポリシー", "当社は、お客様の個人情報を適切に取り扱います。",
+           "お問い合わせの際に氏名とメールアドレスを取得します。",
+           "取得した個人情報は、サービスの提供のために利用します。",
+           "法令に基づく場合を除き、本人の同意なく第三者に提供しません。",
+           "当サイトではアクセス解析のためにクッキーを使用しています。"],
+    "zh": ["隐私政策", "我们非常重视您的个人信息和隐私保护。",
+           "我们会收集您在注册账户时提供的姓名、手机号码和电子邮件地址。",
+           "我们使用Cookie来改善您的浏览体验并进行统计分析。",
+           "未经您的同意，我们不会向第三方共享您的个人信息。",
+           "您有权访问、更正和删除您的个人信息。"],
+    "zh-tw": ["隱私權政策", "本網站重視您的個人資料保護。", "我們蒐集您的姓名與電子郵件地址以提供服務。",
+              "除法律規定外，我們不會將您的個人資料提供給第三人。", "您可以隨時要求查詢或刪除您的個人資料。"],
+    "ko": ["개인정보처리방침", "회사는 이용자의 개인정보를 중요시하며 개인정보 보호법을 준수합니다.",
+           "회원가입 시 이름, 이메일 주소, 휴대전화번호를 수집합니다.",
+           "수집한 개인정보는 서비스 제공 목적으로만 이용합니다.",
+           "이용자의 동의 없이 개인정보를 제3자에게 제공하지 않습니다.",
+           "이용자는 언제든지 자신의 개인정보 열람 및 삭제를 요청할 수 있습니다."],
+    "cs": ["Ochrana osobních údajů", "Správcem vašich osobních údajů je naše společnost.",
+           "Zpracováváme jméno, e-mailovou adresu a údaje o objednávkách.",
+           "Máte právo na přístup k osobním údajům a na jejich výmaz.",
+           "Soubory cookies používáme k analýze návštěvnosti."],
+    "sv": ["Integritetspolicy", "Vi behandlar dina personuppgifter i enlighet med dataskyddsförordningen.",
+           "Vi samlar in namn och e-postadress när du skapar ett konto.",
+           "Du har rätt att begära tillgång till och radering av dina personuppgifter.",
+           "Vi använder cookies för att analysera trafiken på webbplatsen."],
+    "fi": ["Tietosuojaseloste", "Käsittelemme henkilötietojasi tietosuoja-asetuksen mukaisesti.",
+           "Keräämme nimesi ja sähköpostiosoitteesi tilauksen yhteydessä.",
+           "Sinulla on oikeus tarkastaa ja poistaa omat tietosi.",
+           "Käytämme evästeitä sivuston kävijämäärien seurantaan."],
+    "hu": ["Adatvédelmi tájékoztató", "Személyes adatait az általános adatvédelmi rendelet szerint kezeljük.",
+           "A regisztráció során nevét és e-mail címét gyűjtjük.",
+           "Ön jogosult személyes adataihoz hozzáférni és azok törlését kérni.",
+           "Sütiket használunk a weboldal látogatottságának méréséhez."],
+    "el": ["Πολιτική απορρήτου", "Επεξεργαζόμαστε τα προσωπικά σας δεδομένα σύμφωνα με τον ΓΚΠΔ.",
+           "Συλλέγουμε το όνομα και τη διεύθυνση ηλεκτρονικού ταχυδρομείου σας.",
+           "Έχετε δικαίωμα πρόσβασης και διαγραφής των δεδομένων σας.",
+           "Χρησιμοποιούμε cookies για την ανάλυση της επισκεψιμότητας."],
+    "ar": ["سياسة الخصوصية", "نحن نحترم خصوصيتك ونلتزم بحماية بياناتك الشخصية.",
+           "نقوم بجمع اسمك وعنوان بريدك الإلكتروني عند التسجيل.",
+           "لا نشارك معلوماتك الشخصية مع أطراف ثالثة دون موافقتك.",
+           "نستخدم ملفات تعريف الارتباط لتحليل استخدام الموقع."],
+}
+MULTI_OTHER = {
+    "ru": ["Сегодня в городе прошел фестиваль уличной музыки.", "Новая модель смартфона поступит в продажу в сентябре.",
+           "Команда одержала победу в финале чемпионата.", "Рецепт борща с говядиной и свеклой.",
+           "Цены на жилье выросли на пять процентов за год."],
+    "pl": ["Reprezentacja wygrała wczorajszy mecz eliminacyjny.", "Nowa linia tramwajowa zostanie otwarta w maju.",
+           "Przepis na domowe pierogi z kapustą.", "Ceny mieszkań w Warszawie znowu wzrosły."],
+    "tr": ["Yeni sezonda takım iki transfer yaptı.", "İstanbul'da hafta sonu yağmur bekleniyor.",
+           "Ev yapımı baklava tarifi.", "Merkez bankası faiz kararını açıkladı."],
+    "ja": ["今日は東京で桜が満開になりました。", "新しいスマートフォンが来月発売されます。",
+           "このレシピでは鶏肉と野菜を使います。", "日本代表が決勝戦で勝利しました。", "新幹線の運行状況をお知らせします。"],
+    "zh": ["今天北京的天气晴朗，气温升高。", "新款手机将于下个月正式发布。", "这道菜需要鸡肉、土豆和辣椒。",
+           "国家队在决赛中获得了冠军。", "本文介绍了城市交通的发展历史。"],
+    "zh-tw": ["今天台北下大雨，請注意交通安全。", "這家餐廳的牛肉麵非常有名。", "新的捷運路線將在明年通車。"],
+    "ko": ["오늘 서울의 날씨는 맑고 따뜻합니다.", "새로운 스마트폰이 다음 달에 출시됩니다.",
+           "이 요리에는 닭고기와 채소가 들어갑니다.", "대표팀이 결승전에서 승리했습니다."],
+    "cs": ["Včera zvítězil náš tým ve finále turnaje.", "Nová tramvajová trať bude otevřena v květnu.",
+           "Recept na svíčkovou na smetaně."],
+    "sv": ["Laget vann matchen med tre mål mot ett.", "Nya bostäder byggs i centrala Stockholm.",
+           "Recept på kanelbullar."],
+    "fi": ["Joukkue voitti ottelun maalein kolme yksi.", "Helsingissä sataa lunta viikonloppuna.",
+           "Resepti: karjalanpiirakat."],
+    "hu": ["A csapat megnyerte a döntőt.", "Budapesten hétvégén esőre lehet számítani.",
+           "Recept: gulyásleves marhahússal."],
+    "el": ["Η ομάδα κέρδισε τον τελικό.", "Νέα γραμμή του μετρό ανοίγει τον Μάιο.", "Συνταγή για μουσακά."],
+    "ar": ["فاز الفريق في المباراة النهائية.", "من المتوقع هطول أمطار غزيرة في نهاية الأسبوع.",
+           "وصفة الكبسة باللحم والأرز."],
+}
+# What the generated kinds are, for the five-way classifier.
+GENERATED_KIND = {"terms": "terms", "cookie_banner": "other"}
+
+
+def generate_labelled(n: int = 1600, seed: int = 2) -> list[tuple[str, str, str]]:
+    """(text, kind, language) documents: the generated policies of the seven sentence-bank
+    languages and of MULTI_POLICY's, and what a policy link lands on instead in the same
+    languages. Kinds are those of :data:`pipelines.policy_classifier.KINDS`."""
+    rng = random.Random(seed)
+    docs: list[tuple[str, str, str]] = []
+    base_langs = [lang for lang in POLICY if lang != "en"]
+    multi = list(MULTI_POLICY)
+    for i in range(n // 2):
+        if i % 2:
+            lang = rng.choice(base_langs)
+            text = _doc(rng, POLICY[lang], rng.randint(4, 25))
+        else:
+            lang = rng.choice(multi)
+            bank = MULTI_POLICY[lang]
+            text = bank[0] + "\n\n" + _doc(rng, bank[1:], rng.randint(3, 12))
+        docs.append((text, "privacy", lang))
+        if i % 2:
+            kind = rng.choice(list(OTHER))
+            n_sent = rng.randint(1, 6) if kind in ("cookie_banner", "parked", "soft404", "tag") \
+                else rng.randint(3, 20)
+            docs.append((_doc(rng, OTHER[kind], n_sent), GENERATED_KIND.get(kind, "other"), "en"))
+        else:
+            lang = rng.choice(multi)
+            text = _doc(rng, MULTI_OTHER[lang], rng.randint(3, 15))
+            if rng.random() < 0.3:  # a news story that mentions the privacy word of its language
+                text += "\n\n" + MULTI_POLICY[lang][0]
+            docs.append((text, "other", lang))
+    rng.shuffle(docs)
+    return docs

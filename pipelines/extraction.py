@@ -29,16 +29,7 @@ logger = logging.getLogger(__name__)
 EXTRACTOR_VERSION = "readability+html2text/1"
 PDF_EXTRACTOR_VERSION = "pypdf/1"
 
-_STOPWORDS = {
-    "en": "the and of to in that is for you we your with our this are or by",
-    "de": "der die und das ist nicht sie wir mit den von zu auf für ihre",
-    "fr": "le la les et des est vous nous pour que une dans sur avec vos",
-    "es": "el la los las y de que en para con por sus una del nos",
-    "it": "il di che la per non una sono con dei del della gli le",
-    "pt": "o a os as de que para com uma não por dos das seus",
-    "nl": "de het een en van is dat voor met op niet zijn wij uw",
-}
-_STOP_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+
 
 
 @dataclass
@@ -155,16 +146,25 @@ def _page_title(doc: lxml.html.HtmlElement) -> str:
     return re.sub(r"\s+", " ", title).strip()
 
 
-def guess_language(doc: lxml.html.HtmlElement | None, text: str) -> str | None:
-    lang = doc.get("lang") if doc is not None else None
-    if lang:
-        return lang.split("-")[0].split("_")[0].lower()[:8]
-    words = re.findall(r"[^\W\d_]+", text.lower())[:3000]
-    if not words:
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of a text's language (py3langid: the maintained langid.py, model shipped
+    in the package), or None for too little text."""
+    sample = re.sub(r"\]\([^)]*\)|https?://\S+", " ", text[:5000])
+    if len(re.findall(r"\w+", sample)) < 5:
         return None
-    scores = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOP_SETS.items()}
-    lang, score = max(scores.items(), key=lambda kv: kv[1])
-    return lang if score >= max(3, len(words) * 0.03) else None
+    import py3langid
+
+    return py3langid.classify(sample)[0]
+
+
+def guess_language(doc: lxml.html.HtmlElement | None, text: str) -> str | None:
+    """The language of the extracted text; the page's ``<html lang>`` only when the text is too
+    short to tell (pages often declare ``en`` and are written in another language)."""
+    found = detect_language(text)
+    if found:
+        return found
+    lang = doc.get("lang") if doc is not None else None
+    return lang.split("-")[0].split("_")[0].lower()[:8] if lang else None
 
 
 def _clean_markdown(md: str) -> str:

@@ -68,9 +68,9 @@ def sites(wayback_bin, tmp_path_factory):
         Capture("http://www.alpha.test/", "20190505000000", home([
             ("Terms", "/terms"), ("Privacy notice", "https://legal.alpha-group.test/privacy")])),
         Capture("https://legal.alpha-group.test/privacy", "20190601000000", joyent),
-        # beta.test: "Privacy" leads to a blog tag page; later the domain is parked
-        Capture("http://beta.test/", "20150515000000", home([("Privacy", "/tag/privacy")])),
-        Capture("http://beta.test/tag/privacy", "20150516000000", TAG_PAGE),
+        # beta.test: "Privacy" leads to a page listing blog posts; later the domain is parked
+        Capture("http://beta.test/", "20150515000000", home([("Privacy", "/privacy")])),
+        Capture("http://beta.test/privacy", "20150516000000", TAG_PAGE),
         Capture("http://beta.test/", "20180202000000", PARKED),
         # gamma.test: the homepage redirects to a new domain, whose policy link is Spanish
         Capture("http://www.gamma.test/", "20160301000000", b"", status=301,
@@ -95,9 +95,54 @@ def test_link_scoring_multilingual():
             '<a href="/blog/privacy-tips">Read more</a><a href="/about">About us</a></body></html>')
     links = find_policy_links(html, "http://x.example/")
     hrefs = [c.href for c in links]
-    assert set(hrefs[:3]) == {"http://x.example/p1", "http://x.example/p2", "http://x.example/p3"}
+    assert {"http://x.example/p1", "http://x.example/p2", "http://x.example/p3"} <= set(hrefs)
+    # never javascript/mailto; a link rewritten into the archive counts as its original URL
     assert not any(h.startswith(("javascript", "mailto")) or "/web/2015" in h for h in hrefs)
+    assert "http://x/privacy" in hrefs
     assert "http://x.example/about" not in hrefs
+
+
+def _links(anchors: list[tuple[str, str]], footer: str = "") -> list[str]:
+    body = "".join(f'<a href="{h}">{t}</a>' for t, h in anchors)
+    html = f"<html><body><div>{body}</div><footer>{footer}</footer></body></html>"
+    return [c.href.replace("http://x.example", "") for c in find_policy_links(html, "http://x.example/")]
+
+
+def test_link_finder_languages_beyond_the_big_ones():
+    for text in ("Ochrana osobních údajů", "Tietosuoja", "Adatvédelem", "Personvern", "Privatlivspolitik",
+                 "Integritetspolicy", "Politica de confidențialitate", "Πολιτική απορρήτου",
+                 "Політика конфіденційності", "سياسة الخصوصية", "מדיניות פרטיות", "حریم خصوصی",
+                 "गोपनीयता नीति", "Kebijakan Privasi", "Chính sách bảo mật", "นโยบายความเป็นส่วนตัว",
+                 "Privātuma politika", "Privatumo politika", "Politika zasebnosti", "Privaatsuspoliitika",
+                 "Политика за поверителност", "Ochrana osobných údajov", "Politika privatnosti"):
+        assert _links([("Home", "/"), (text, "/legal/p1"), ("Kontakt", "/contact")]) == ["/legal/p1"], text
+
+
+def test_link_finder_prefers_privacy_and_reads_hrefs():
+    # privacy over cookie policy over settings, whatever the order on the page
+    assert _links([("Cookie Policy", "/cookies"), ("Cookie settings", "/cookie-settings"),
+                   ("Privacy", "/privacy")])[0] == "/privacy"
+    assert _links([("Cookie Policy", "/cookies"), ("Manage cookie settings", "/prefs")])[0] == "/cookies"
+    # tag, category and search pages are never candidates; an article about privacy is not a policy
+    assert _links([("Datenschutz", "/tags/datenschutz/"), ("Privacy", "/category/privacy"),
+                   ("Privacy", "/?s=privacy")]) == []
+    assert _links([("Why privacy matters", "/2019/05/why-privacy-matters/")]) == []
+    # "Your privacy choices" (an opt-out page) ranks below the policy
+    assert _links([("Your Privacy Choices", "/choices"), ("Privacy Notice", "/notice")])[0] == "/notice"
+    assert _links([("Community Standards", "/standards"), ("Data Policy", "/policy")]) == ["/policy"]
+
+
+def test_link_finder_on_real_markup_quirks():
+    # soft hyphens inside the word, an XHTML page with an XML declaration, a malformed href
+    assert _links([("Da\u00adten\u00adschutz", "/ds")]) == ["/ds"]
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+             '<a href="http://[ccpa-preferences]/">Privacy choices</a><a href="/privacy">Privacy</a></body></html>')
+    assert [c.href for c in find_policy_links(xhtml, "http://x.example/")] == ["http://x.example/privacy"]
+    # a saved replay page: links rewritten into the archive count as their original URL
+    replay = '<a href="/web/20160820205919/http://www.m.test/datenschutz">Datenschutz</a><a href="/about">Privacy</a>'
+    found = find_policy_links(f"<html><body>{replay}</body></html>",
+                              "https://web.archive.org/web/20160820205919/http://www.m.test/")
+    assert [c.href for c in found] == ["http://www.m.test/datenschutz"]
 
 
 def test_discovered_table(sites, tmp_path):
@@ -115,7 +160,7 @@ def test_discovered_table(sites, tmp_path):
         ("alpha.test", "2017", "found", "datenschutzerklärung", "http://www.alpha.test/datenschutz", ""),
         ("alpha.test", "2018", "none", "", "", "no homepage capture in this interval"),
         ("alpha.test", "2019", "found", "privacy notice", "https://legal.alpha-group.test/privacy", ""),
-        ("beta.test", "2015", "rejected", "privacy", "http://beta.test/tag/privacy", "not a privacy policy"),
+        ("beta.test", "2015", "rejected", "privacy", "http://beta.test/privacy", "not a privacy policy"),
         ("beta.test", "2016", "none", "", "", "no homepage capture in this interval"),
         ("beta.test", "2017", "none", "", "", "no homepage capture in this interval"),
         ("beta.test", "2018", "none", "", "", "parked domain"),

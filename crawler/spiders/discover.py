@@ -27,7 +27,7 @@ from crawler.seeds import read_seeds
 from crawler.spiders.history import pad_timestamp, parse_every
 from crawler.wayback import CdxFormatError, CdxRecord, archive_for_crawl, dedupe_records
 from pipelines.extraction import decode_html, extract_policy
-from pipelines.policy_classifier import load_model, probability
+from pipelines.policy_classifier import THRESHOLD, classify
 from pipelines.storage import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class DiscoverSpider(scrapy.Spider):
         spider.archive, spider.request_headers = archive_for_crawl(spider.archive_arg,
                                                                    spider.dialect_arg, s)
         spider.out = Path(spider.out_arg or s.get("PALIMPSEST_OUT"))
-        spider.threshold = s.getfloat("PALIMPSEST_POLICY_THRESHOLD", load_model()["threshold"])
+        spider.threshold = s.getfloat("PALIMPSEST_POLICY_THRESHOLD", THRESHOLD)
         return spider
 
     def _request(self, target: str, callback, slot: str, **meta) -> scrapy.Request:
@@ -313,7 +313,8 @@ class DiscoverSpider(scrapy.Spider):
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         extracted = extract_policy(response.body, ctype, url)
         text = extracted.markdown
-        p = probability(text) if text else 0.0
+        verdict = classify(text, extracted.title) if text else None
+        p = verdict.probability if verdict else 0.0
         if not text:
             reason = f"no text in the policy page ({extracted.reason})"
         elif is_parked(text):
@@ -321,7 +322,8 @@ class DiscoverSpider(scrapy.Spider):
         elif is_soft_404(text, extracted.title):
             reason = "the policy link leads to a 'page not found' page"
         elif p < self.threshold:
-            reason = f"not a privacy policy (classifier {p:.2f} < {self.threshold:.2f})"
+            reason = (f"not a privacy policy (classifier: {verdict.kind}, p {p:.2f} < "
+                      f"{self.threshold:.2f})")
         else:
             reason = ""
 
