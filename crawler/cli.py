@@ -80,6 +80,9 @@ def run_discovery(seeds: str, out: str, archive: str, date_from: str | None, dat
 
     from crawler.spiders.discover import discovered_seeds
 
+    started = time.time()
+    if then_history:  # CDX listings discovery hands over are not asked again by the history crawl
+        settings = {**settings, "PALIMPSEST_CDX_FRESH_SINCE": started}
     s = project_settings({"PALIMPSEST_OUT": out, **settings})
     process = CrawlerProcess(s, install_root_handler=True)
     kwargs = {"seeds": seeds, "out": out, "archive": archive, "every": every or "6m"}
@@ -93,7 +96,7 @@ def run_discovery(seeds: str, out: str, archive: str, date_from: str | None, dat
     @defer.inlineCallbacks
     def both():
         crawler = process.create_crawler("discover")
-        yield process.crawl(crawler, **kwargs)
+        yield process.crawl(crawler, **kwargs, **({"handoff": "1"} if then_history else {}))
         outcome["discover"] = crawler.stats.get_value("finish_reason")
         if then_history and outcome["discover"] == "finished":
             seeds_path = Path(out) / "discovered-seeds.csv"

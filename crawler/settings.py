@@ -26,7 +26,10 @@ PALIMPSEST_REFUSED_PAUSE = 3600  # connection refused = blocked IP: the archive 
 # 'auto' = a block only on web.archive.org; 'true' / 'false' force it.
 PALIMPSEST_REFUSED_IS_BLOCK = "auto"
 PALIMPSEST_REFUSED_RETRIES = 2
-PALIMPSEST_BLOCKED_RECHECK_DAYS = 30  # a URL the archive blocks is asked about again after this
+PALIMPSEST_BLOCKED_RECHECK_DAYS = 30
+# Set by `crawl --discover` (epoch seconds): URLs whose CDX listing was stored since then (by
+# discovery) are not queried again by the history crawl. 0 = always query.
+PALIMPSEST_CDX_FRESH_SINCE = 0  # a URL the archive blocks is asked about again after this
 PALIMPSEST_RETRY_TIMES = 5  # for 5xx/504 and transport errors
 PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each time
 # Distributed crawls: workers with the same rate group share one limit held in Redis. Give

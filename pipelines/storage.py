@@ -195,6 +195,12 @@ class CorpusStore:
         return list(self.db.execute(
             "SELECT site, url, blocked FROM urls WHERE blocked IS NOT NULL ORDER BY site, url"))
 
+    def cdx_checked_since(self, site: str, url: str, since: float) -> bool:
+        """Whether ``url``'s CDX listing was stored at or after ``since`` (epoch seconds)."""
+        row = self.db.execute("SELECT cdx_checked_at FROM urls WHERE site=? AND url=?",
+                              (site, url)).fetchone()
+        return bool(row and row[0] and row[0] >= since)
+
     def cdx_checked(self, site: str, url: str, last_timestamp: str | None) -> None:
         with self.transaction():
             self.db.execute(

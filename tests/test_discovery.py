@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
-from conftest import UNLIMITED, citp, run_palimpsest
+from conftest import REPO, UNLIMITED, change_text, citp, last_run, run_palimpsest
 from crawler.discovery import find_policy_links
 from crawler.pywb_server import PywbServer, make_collection
 from crawler.warcs import Capture, write_warc
@@ -62,6 +66,9 @@ def sites(wayback_bin, tmp_path_factory):
             ("About", "/about"), ("Privacy Policy", "/privacy"),
             ("Privacy", "https://web.archive.org/web/2015/http://www.alpha.test/privacy")])),
         Capture("http://www.alpha.test/privacy", "20150420000000", welcome),
+        Capture("http://www.alpha.test/privacy", "20151220000000", change_text(
+            welcome, "We do not provide services or sell products to children.",
+            "We do not knowingly collect information from children under 13.")),
         Capture("http://www.alpha.test/", "20170210000000", home([
             ("Impressum", "/impressum"), ("Datenschutzerklärung", "/datenschutz")], lang="de")),
         Capture("http://www.alpha.test/datenschutz", "20170301000000", GERMAN),
@@ -197,8 +204,16 @@ def test_crawl_with_discovery(sites, tmp_path):
     assert "discovery does not use JOBDIR" in r.stderr
     assert (tmp_path / "job" / "spider.state").exists()  # the history crawl's
     files = sorted(str(p.relative_to(out / "policies")) for p in (out / "policies").rglob("*.md"))
-    assert files == ["alpha.test/20150420000000.md", "alpha.test/20170301000000.md",
-                     "alpha.test/20190601000000.md", "gamma.test/20160410000000.md"]
+    assert files == ["alpha.test/20150420000000.md", "alpha.test/20151220000000.md",
+                     "alpha.test/20170301000000.md", "alpha.test/20190601000000.md",
+                     "gamma.test/20160410000000.md"]
+    # one pass: discovery's CDX listings and policy payloads are handed to the history crawl,
+    # which asks no CDX query again and fetches only the capture discovery did not
+    discovery = json.loads((out / "discover_run.json").read_text())
+    history = last_run(out)
+    assert discovery["cdx_requests"] == 3 + 5  # homepages + policy URLs, once each
+    assert discovery["handed_to_history"] == {"urls": 4, "captures": 5, "payloads": 4}
+    assert history["cdx_requests"] == 0 and history["snapshot_requests"] == 1
     assert "Datenschutzerklärung" in (out / "policies" / "alpha.test" / "20170301000000.md").read_text()
 
 
@@ -250,3 +265,46 @@ def test_discovery_on_the_internet_archive_dialect(tmp_path):
     # on IA) a full page carries a resumeKey even when the next page is empty: 3 requests
     assert [q["url"][0] for q in cdx].count(home_url) == 4
     assert [q["url"][0] for q in cdx].count(policy_url) == 3
+
+
+def test_installed_wheel_classifies_and_discovers(sites, tmp_path):
+    """What `pip install .` gives users (and scrapyd eggs): the built wheel, installed into a
+    fresh venv, must carry every data file the code loads (the classifier model above all)."""
+    import sysconfig
+
+    archive, seeds = sites
+    dist, fresh = tmp_path / "dist", tmp_path / "fresh"
+    # from a copy of the tracked files: a stale build/ folder must not hide a missing data file
+    src = tmp_path / "src"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True).stdout
+    for rel in filter(None, tracked.decode().split("\0")):
+        if (REPO / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, src / rel)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "-q", "-w", str(dist), str(src)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(dist.glob("palimpsest-*.whl"))
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True)
+    inst = subprocess.run([sys.executable, "-m", "pip", "--python", str(fresh / "bin" / "python"),
+                           "install", "-q", "--no-deps", str(wheel)], capture_output=True, text=True)
+    assert inst.returncode == 0, inst.stderr[-2000:]
+    # dependencies come from the test environment; palimpsest itself only from the wheel
+    env = {**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    where = subprocess.run([str(fresh / "bin" / "python"), "-c", "import pipelines; print(pipelines.__file__)"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert str(fresh) in where.stdout, where.stdout + where.stderr
+    _, page, _ = citp("welcomegateapp.com")
+    (tmp_path / "page.html").write_bytes(page)
+    cl = subprocess.run([str(fresh / "bin" / "palimpsest"), "classify", "--jsonl", "page.html"],
+                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert cl.returncode == 0, cl.stderr[-2000:]
+    verdict = json.loads(cl.stdout)
+    assert verdict["policy"] is True and verdict["kind"] == "privacy"
+    out = tmp_path / "out"
+    dv = subprocess.run([str(fresh / "bin" / "palimpsest"), "discover", str(seeds), "--out", str(out),
+                         "--archive", archive, "--from", "2015", "--to", "2019", "--every", "1y", *UNLIMITED],
+                        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    assert dv.returncode == 0, dv.stderr[-3000:]
+    rows = list(csv.DictReader((out / "discovered.csv").open(encoding="utf-8")))
+    assert sum(r["status"] == "found" for r in rows) >= 4

@@ -25,7 +25,8 @@ from crawler.discovery import LinkCandidate, find_policy_links, is_parked, is_so
 from crawler.politeness import SLOT_META
 from crawler.seeds import read_seeds
 from crawler.spiders.history import pad_timestamp, parse_every
-from crawler.wayback import CdxFormatError, CdxRecord, archive_for_crawl, dedupe_records
+from crawler.wayback import (CdxFormatError, CdxRecord, archive_for_crawl, dedupe_records,
+                             payload_digest)
 from pipelines.extraction import decode_html, extract_policy
 from pipelines.policy_classifier import THRESHOLD, classify
 from pipelines.storage import atomic_write
@@ -99,6 +100,7 @@ class Row:
 class PolicyURL:
     records: list[CdxRecord] | None = None  # None while its CDX query is out
     waiting: list[Row] = field(default_factory=list)
+    complete: bool = False  # the whole listing in one answer (crawl --discover hands it over)
 
 
 class DiscoverSpider(scrapy.Spider):
@@ -108,7 +110,8 @@ class DiscoverSpider(scrapy.Spider):
     custom_settings = {"ITEM_PIPELINES": {}}  # it writes discovered.csv itself, yields no items
 
     def __init__(self, seeds: str | None = None, archive: str | None = None, every: str | None = None,
-                 out: str | None = None, dialect: str | None = None, **kwargs):
+                 out: str | None = None, dialect: str | None = None, handoff: str | None = None,
+                 **kwargs):
         from_ = kwargs.pop("from", None)
         to = kwargs.pop("to", None)
         super().__init__(**kwargs)
@@ -121,6 +124,10 @@ class DiscoverSpider(scrapy.Spider):
         self.rows: list[Row] = []
         self.policies: dict[str, PolicyURL] = {}
         self.payloads: dict[tuple[str, str], list] = {}  # (kind, payload key) -> waiting rows
+        # crawl --discover: policy URLs are listed in full and what was fetched is handed to the
+        # history crawl (CDX rows and extracted payloads), so nothing is asked twice.
+        self.handoff = str(handoff or "").lower() in ("1", "true", "yes")
+        self.fetched_policies: dict[str, list[tuple[CdxRecord, dict, bool | None]]] = {}
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -158,10 +165,15 @@ class DiscoverSpider(scrapy.Spider):
 
     # -- homepages ------------------------------------------------------------------------------
     def cdx_request(self, url: str, callback, site: str, resume_key: str | None = None,
-                    rows: tuple[CdxRecord, ...] = ()) -> scrapy.Request:
-        """A CDX query for one capture a day of ``url`` (IA) or every capture (pywb)."""
-        return self._request(self.archive.cdx_url(url, self.from_ts, self.to_ts, resume_key, daily=True),
-                             callback, "cdx", site=site, url=url, cdx_rows=rows)
+                    rows: tuple[CdxRecord, ...] = (), full: bool = False,
+                    pages: int = 1) -> scrapy.Request:
+        """A CDX query for one capture a day of ``url`` (IA) or every capture (pywb; and a policy
+        URL's whole listing when it is handed to the history crawl)."""
+        daily = not full
+        return self._request(self.archive.cdx_url(url, self.from_ts, self.to_ts, resume_key,
+                                                  daily=daily),
+                             callback, "cdx", site=site, url=url, cdx_rows=rows, cdx_full=full,
+                             cdx_pages=pages)
 
     def _records(self, response: Response):
         """The rows of a CDX query once all its pages are in; while pages remain, yields the next
@@ -177,7 +189,8 @@ class DiscoverSpider(scrapy.Spider):
         rows = response.meta["cdx_rows"] + tuple(page.records)
         if page.resume_key:
             yield self.cdx_request(response.meta["url"], response.request.callback, response.meta["site"],
-                                   page.resume_key, rows)
+                                   page.resume_key, rows, response.meta.get("cdx_full", False),
+                                   response.meta.get("cdx_pages", 1) + 1)
             return None
         return dedupe_records(list(rows))
 
@@ -202,7 +215,8 @@ class DiscoverSpider(scrapy.Spider):
                 continue
             yield from self.fetch(cap, "home", row, self.parse_home)
 
-    def fetch(self, cap: CdxRecord, kind: str, row: Row, callback, hops: int = 0):
+    def fetch(self, cap: CdxRecord, kind: str, row: Row, callback, hops: int = 0,
+              record: CdxRecord | None = None):
         """Fetch a capture once per (kind, payload) and hand its result to every row waiting."""
         key = (kind, cap.payload_key if not cap.is_revisit else f"revisit:{cap.digest}")
         if key in self.payloads:
@@ -214,7 +228,7 @@ class DiscoverSpider(scrapy.Spider):
             return
         self.payloads[key] = [row]
         yield self._request(self.archive.snapshot_url(cap.timestamp, cap.url), callback, "snapshot",
-                            key=key, capture=(cap.timestamp, cap.url), hops=hops)
+                            key=key, capture=(cap.timestamp, cap.url), hops=hops, record=record)
 
     def _settle(self, key, apply) -> None:
         waiting = self.payloads.get(key, [])
@@ -275,7 +289,7 @@ class DiscoverSpider(scrapy.Spider):
         entry = self.policies.get(row.policy_url)
         if entry is None:
             self.policies[row.policy_url] = PolicyURL(waiting=[row])
-            yield self.cdx_request(row.policy_url, self.parse_policy_cdx, row.site)
+            yield self.cdx_request(row.policy_url, self.parse_policy_cdx, row.site, full=self.handoff)
         elif entry.records is None:
             entry.waiting.append(row)
         else:
@@ -287,6 +301,10 @@ class DiscoverSpider(scrapy.Spider):
             return
         entry = self.policies[response.meta["url"]]
         entry.records = records
+        # a listing of one page can be handed over whole (a longer one may miss a capture at a
+        # page edge: the history crawl asks it again with its own page-edge rule)
+        entry.complete = self.handoff and response.meta.get("cdx_pages", 1) == 1 and \
+            response.status == 200
         waiting, entry.waiting = entry.waiting, []
         for row in waiting:
             yield from self.policy_capture(row, entry.records)
@@ -296,7 +314,7 @@ class DiscoverSpider(scrapy.Spider):
         if cap is None:
             row.reason = "no capture of the policy URL in this interval"
             return
-        yield from self.fetch(cap, "policy", row, self.parse_policy)
+        yield from self.fetch(cap, "policy", row, self.parse_policy, record=cap)
 
     def parse_policy(self, response: Response):
         key = response.meta["key"]
@@ -313,6 +331,12 @@ class DiscoverSpider(scrapy.Spider):
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         extracted = extract_policy(response.body, ctype, url)
         text = extracted.markdown
+        record = response.meta.get("record")
+        if self.handoff and record is not None and response.meta.get("hops", 0) == 0 and text:
+            digest_ok = (payload_digest(response.body) == record.digest) if record.digest else None
+            if digest_ok is not False:  # a mismatch is left to the history crawl's re-ask rule
+                self.fetched_policies.setdefault(url, []).append(
+                    (record, extracted.as_dict(), digest_ok))
         verdict = classify(text, extracted.title) if text else None
         p = verdict.probability if verdict else 0.0
         if not text:
@@ -341,8 +365,48 @@ class DiscoverSpider(scrapy.Spider):
         if key:
             self._settle(key, lambda row: setattr(row, "reason", f"request failed: {failure.getErrorMessage()}"))
 
+    def hand_off(self) -> dict:
+        """Write the found policy URLs' CDX rows and fetched payloads into the corpus in OUT, so
+        the history crawl neither lists nor fetches them again. Returns what was handed over."""
+        from crawler.plan import plan_keys
+        from pipelines.storage import CorpusStore
+
+        found = {(r.site, r.policy_url) for r in self.rows if r.status == "found"}
+        handed = {"urls": 0, "captures": 0, "payloads": 0}
+        if not found:
+            return handed
+        store = CorpusStore(self.out)
+        try:
+            for site, url in sorted(found):
+                entry = self.policies.get(url)
+                if entry is None or not getattr(entry, "complete", False) or entry.records is None:
+                    continue
+                store.add_seed(site, url)
+                planned = plan_keys(entry.records, store.resolve_revisit)
+                new = [p for p in planned if not store.capture_exists(
+                    site, p.record.timestamp, p.record.url, p.record.digest)]
+                handed["captures"] += store.add_captures(site, url,
+                                                         [(p.record, p.payload_key) for p in new])
+                store.cdx_checked(site, url, max((r.timestamp for r in entry.records), default=None))
+                handed["urls"] += 1
+                keys = {(p.record.timestamp, p.record.url, p.record.digest): p.payload_key
+                        for p in planned}
+                for rec, extracted, digest_ok in self.fetched_policies.get(url, []):
+                    key = keys.get((rec.timestamp, rec.url, rec.digest))
+                    if key is None or store.fetched_keys([key]):
+                        continue
+                    store.record_fetch(payload_key=key, timestamp=rec.timestamp, url=rec.url,
+                                       status=rec.status, digest=rec.digest, outcome="text",
+                                       http_status=200, text_hash=extracted["text_hash"],
+                                       digest_ok=digest_ok, extracted=extracted, sites=[site])
+                    handed["payloads"] += 1
+        finally:
+            store.close()
+        return handed
+
     def closed(self, reason):
         self.finish_reason = reason
+        handed = self.hand_off() if self.handoff and reason == "finished" else None
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
         w.writeheader()
@@ -355,6 +419,8 @@ class DiscoverSpider(scrapy.Spider):
                    "found": sum(r.status == "found" for r in self.rows),
                    "cdx_requests": stats.get_value("palimpsest/requests/cdx", 0),
                    "snapshot_requests": stats.get_value("palimpsest/requests/snapshot", 0)}
+        if handed is not None:
+            figures["handed_to_history"] = handed
         atomic_write(self.out / "discover_run.json", json.dumps(figures, indent=2) + "\n")
         found = figures["found"]
         logger.info("discovery: %d interval rows, %d with a policy; written to %s", len(self.rows),

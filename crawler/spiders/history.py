@@ -125,6 +125,7 @@ class HistorySpider(scrapy.Spider):
         spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS", 3)
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES", 5)
         spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS", 30)
+        spider.fresh_since = s.getfloat("PALIMPSEST_CDX_FRESH_SINCE", 0)
         out = spider.out_arg or s.get("PALIMPSEST_OUT")
         spider.coordination = None
         spider.is_coordinator = False
@@ -217,6 +218,12 @@ class HistorySpider(scrapy.Spider):
         self.store.add_seed(seed.site, seed.url)
         for url, hops, last_ts in self.store.site_urls(seed.site):
             if (seed.site, url) in self.queried:
+                continue
+            if self.fresh_since and self.store.cdx_checked_since(seed.site, url, self.fresh_since):
+                # listed moments ago (crawl --discover handed the rows over): fetch what is missing
+                self.queried.add((seed.site, url))
+                self.crawler.stats.inc_value("palimpsest/cdx_reused")
+                yield from self.unfetched_requests(seed.site, url, hops)
                 continue
             blocked = self.store.blocked(seed.site, url, self.blocked_recheck_days)
             if blocked:
