@@ -1,9 +1,15 @@
-"""Extraction quality and speed on ../shared/corpus/citp-dev (page.html -> reference.md).
+"""Extraction quality and speed, side by side: this project, trafilatura (default) and
+trafilatura with favor_recall.
 
-Prints, per page: token F1, share of reference lines reproduced verbatim (spaces normalised),
-whether the seed header line is exact; then medians/means and pages per second.
+* ../shared/corpus/citp-dev (archived pages -> seed-format reference): token F1 and the share of
+  reference lines reproduced verbatim (spaces normalised), header lines exact.
+* ../shared/corpus/modern-pairs (2022-2026 legal pages -> human-delimited reference text):
+  visible-word precision, recall and F1 (link targets and markup dropped) and heading recall, by
+  document type.
 
-    python bench/extraction.py [--corpus ../shared/corpus/citp-dev] [--repeat 5]
+For each: median, 10th percentile, minimum, and pages per second (one core).
+
+    python bench/extraction.py [--citp DIR] [--modern DIR] [--repeat 1] [--worst 8] [--only project]
 """
 
 from __future__ import annotations
@@ -46,12 +52,104 @@ def verbatim_share(out: str, ref: str) -> float:
     return sum(1 for line in want if line in have) / max(1, len(want))
 
 
+def visible_tokens(md: str) -> list[str]:
+    md = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", md)
+    md = re.sub(r"\]\([^)]*\)", "] ", md)
+    md = re.sub(r"<[^>]+>", " ", md)
+    md = re.sub(r"https?://\S+", " ", md)
+    return re.findall(r"\w+", md.lower())
+
+
+def prf(out: str, ref: str) -> tuple[float, float, float]:
+    a, b = collections.Counter(visible_tokens(out)), collections.Counter(visible_tokens(ref))
+    overlap = sum((a & b).values())
+    if not overlap:
+        return 0.0, 0.0, 0.0
+    p, r = overlap / sum(a.values()), overlap / sum(b.values())
+    return p, r, 2 * p * r / (p + r)
+
+
+def headings(md: str) -> list[str]:
+    lines = md.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            out.append(line.lstrip("# ").strip())
+        elif i + 1 < len(lines) and re.fullmatch(r"\s*(=+|-{3,})\s*", lines[i + 1]) and line.strip():
+            out.append(line.strip())
+    return [h for h in (" ".join(visible_tokens(h)) for h in out) if h]
+
+
+def heading_recall(out: str, ref: str) -> float:
+    want = headings(ref)
+    if not want:
+        return 1.0
+    text = " ".join(visible_tokens(out))
+    return sum(1 for h in want if h in text) / len(want)
+
+
+def tools() -> dict:
+    import trafilatura
+
+    def traf(recall: bool):
+        def run(html: bytes, ctype: str | None, url: str) -> str:
+            return trafilatura.extract(html, url=url, output_format="markdown", include_links=True,
+                                       include_formatting=True, include_tables=True,
+                                       favor_recall=recall) or ""
+        return run
+
+    return {"project": lambda h, c, u: extract_policy(h, c, u).markdown,
+            "trafilatura": traf(False), "trafilatura-recall": traf(True)}
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * (len(values) - 1) + 0.5))] if values else 0.0
+
+
+def summary(name: str, values: list[float]) -> str:
+    return f"{name} median {statistics.median(values):.3f} p10 {pct(values, 0.10):.3f} min {min(values):.3f}"
+
+
+def modern(corpus: Path, names: list[str], worst: int) -> None:
+    pages = [d for d in sorted(corpus.iterdir()) if (d / "page.html").exists()]
+    run = tools()
+    for name in names:
+        by_type: dict[str, list[tuple[float, float, float, float, str]]] = collections.defaultdict(list)
+        t = 0.0
+        for d in pages:
+            meta = json.loads((d / "meta.json").read_text())
+            html = (d / "page.html").read_bytes()
+            ref = (d / "reference.md").read_text(encoding="utf-8")
+            t0 = time.perf_counter()
+            out = run[name](html, None, meta.get("url") or "https://example.invalid/")
+            t += time.perf_counter() - t0
+            p, r, f = prf(out, ref)
+            by_type[meta.get("doctype", "?")].append((p, r, f, heading_recall(out, ref), d.name))
+        every = [x for rows in by_type.values() for x in rows]
+        print(f"\nmodern-pairs, {name}: {len(every)} pages, {len(every) / t:.1f} pages/s")
+        for kind, rows in sorted(by_type.items()) + [("all", every)]:
+            print(f"  {kind:22} n={len(rows):3}  " + "  ".join(
+                summary(label, [row[i] for row in rows])
+                for i, label in ((2, "F1"), (0, "P"), (1, "R"), (3, "headings"))))
+        if worst:
+            for p, r, f, h, page in sorted(every, key=lambda x: x[2])[:worst]:
+                print(f"    worst: F1 {f:.3f} P {p:.3f} R {r:.3f} headings {h:.2f}  {page}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared/corpus/citp-dev"))
+    shared = Path(__file__).resolve().parents[2] / "shared/corpus"
+    ap.add_argument("--citp", "--corpus", dest="corpus", default=str(shared / "citp-dev"))
+    ap.add_argument("--modern", default=str(shared / "modern-pairs"))
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--worst", type=int, default=8, help="list the N worst modern pages")
+    ap.add_argument("--only", choices=["project", "trafilatura", "trafilatura-recall"],
+                    help="one extractor only (default: all three side by side)")
     args = ap.parse_args()
+    names = [args.only] if args.only else ["project", "trafilatura", "trafilatura-recall"]
+    if Path(args.modern).exists():
+        modern(Path(args.modern), names, args.worst)
     rows = []
     pages = [d for d in sorted(Path(args.corpus).iterdir()) if (d / "page.html").exists()]
     total_time = 0.0

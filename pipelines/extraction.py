@@ -9,6 +9,7 @@ measures the result against ../shared/corpus/citp-dev.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import os
 import re
@@ -26,7 +27,8 @@ from pipelines.seedformat import text_hash
 from pipelines.workers import ExtractionFailed, WorkerPool
 
 logger = logging.getLogger(__name__)
-EXTRACTOR_VERSION = "readability+html2text/1"
+EXTRACTOR_VERSION = "readability+html2text/2"
+WIDE_RATIO = 1.25  # the coverage container replaces Readability's cut when it holds this much more
 PDF_EXTRACTOR_VERSION = "pypdf/1"
 
 
@@ -177,11 +179,25 @@ def _clean_markdown(md: str) -> str:
     return re.sub(r"\n{4,}", "\n\n\n", out)
 
 
+def _similar(heading: str, title: str) -> bool:
+    a = re.sub(r"\W+", " ", heading).strip().lower()
+    b = re.sub(r"\W+", " ", title).strip().lower()
+    return bool(a) and (a in b or b in a)
+
+
 def _drop_title_headings(fragment: str, title: str) -> str:
-    """As Readability.js did when the reference corpus was made: drop every <h1> of the article
-    (the title is printed separately) and a lone <h2> that repeats the title."""
+    """As Readability.js did when the reference corpus was made: drop the article's <h1> (the
+    title is printed separately) and a lone <h2> that repeats the title."""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    for h1 in root.findall(".//h1"):
+    h1s = root.findall(".//h1")
+    # The article's title heading goes (it is printed as '# title'). Several <h1>s are the
+    # document's own structure ("Article 1", "Article 2"): they stay, as does an <h1> that says
+    # something the title does not.
+    if len(h1s) == 1 or not title:
+        drop = h1s if len(h1s) == 1 else []
+    else:
+        drop = [h for h in h1s if _similar(h.text_content(), title)]
+    for h1 in drop:
         h1.drop_tree()
     h2s = root.findall(".//h2")
     if len(h2s) == 1 and title:
@@ -191,9 +207,16 @@ def _drop_title_headings(fragment: str, title: str) -> str:
     return lxml.html.tostring(root, encoding="unicode")
 
 
+_SELF_LINK_HEADING = re.compile(
+    r"(?is)(<h[1-6]\b[^>]*>)(\s*)<a\b[^>]*\bhref=[\"']#[^\"']*[\"'][^>]*>(.*?)</a>")
+
+
 def _readability_body(html: str, url: str, title: str) -> str:
-    # Readability.js turns runs of <br> into paragraphs before scoring; so do we.
+    # Readability.js turns runs of <br> into paragraphs before scoring; so do we. Headings that
+    # link to themselves (<h3><a href="#terms">Terms</a></h3>) look like link lists to its
+    # cleaner and were dropped with their text: the anchor goes, the heading stays.
     html = _DOUBLE_BR.sub("\n<p>", html)
+    html = _SELF_LINK_HEADING.sub(r"\1\2\3", html)
     summary = Document(html, url=url).summary(html_partial=True)
     return _clean_markdown(_html2text(_drop_title_headings(summary, title), url))
 
@@ -204,6 +227,111 @@ def _trafilatura_body(html: str, url: str) -> str:
     out = trafilatura.extract(html, url=url, output_format="markdown", include_links=True,
                               include_formatting=True, include_tables=True, favor_recall=True)
     return _clean_markdown(out or "")
+
+
+# Content blocks, and what is never part of a policy (page chrome, forms, cookie dialogs).
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt", "blockquote",
+           "pre", "address", "figcaption", "caption"}
+_CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "script", "style", "noscript", "button",
+                "select", "menu", "template", "svg", "iframe", "dialog"}
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "dialog", "alertdialog", "search", "menu"}
+_CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(cookie|consent|onetrust|gdpr-banner|cmp|newsletter|"
+                           r"breadcrumbs?|skip-link|share|social)([\s_-]|$)")
+
+
+def _is_chrome(el) -> bool:
+    if not isinstance(el.tag, str):
+        return True
+    if el.tag in _CHROME_TAGS or (el.get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
+        return True
+    marks = f"{el.get('id', '')} {el.get('class', '')}"
+    return bool(_CHROME_MARKS.search(marks)) and el.tag not in ("body", "main", "article")
+
+
+def _link_density(el) -> tuple[float, int, int]:
+    words = _word_count(el.text_content())
+    linked = sum(_word_count(a.text_content()) for a in el.iter("a")
+                 if not (a.get("href") or "").startswith(("mailto:", "tel:")))
+    return (linked / words if words else 0.0), words, sum(1 for _ in el.iter("a"))
+
+
+def _strip_chrome(root) -> None:
+    """Drop page chrome, then link lists (menus, link farms, tables of contents: blocks whose
+    words are mostly link texts), which old pages do not mark up as <nav>."""
+    for el in list(root.iter()):
+        if el is not root and isinstance(el.tag, str) and el.getparent() is not None and _is_chrome(el):
+            el.drop_tree()
+    for el in list(root.iter("ul", "ol", "div", "table", "tr", "td", "p", "section", "dl")):
+        if el is root or el.getparent() is None:
+            continue
+        density, words, links = _link_density(el)
+        if links >= 2 and density >= 0.5 and words < 400:
+            el.drop_tree()
+
+
+def coverage_container(doc: lxml.html.HtmlElement, share: float = 0.9):
+    """The deepest element holding ``share`` of the page's content-block words (paragraphs, list
+    items, headings, cells, text-only divs outside page chrome), and the words under it. A policy
+    spread over sibling sections, tabs, table cells or converted PDF pages is held whole by it,
+    where Readability keeps one part."""
+    body = doc.find(".//body")
+    if body is None:
+        return None, 0
+    chrome = {body: False}
+    weight: dict = {}
+    total = 0
+    for el in body.iterdescendants():
+        if not isinstance(el.tag, str):
+            continue
+        parent = el.getparent()
+        inside = chrome.get(parent, True) or _is_chrome(el)
+        chrome[el] = inside
+        if inside or (el.tag not in _BLOCKS and el.tag != "div"):
+            continue
+        # leaf blocks only; a <div> counts when it holds text and no block (div-soup pages,
+        # PDFs converted to HTML: one positioned div per line)
+        if el.tag not in ("td", "th") and any(
+                isinstance(b.tag, str) and (b.tag in _BLOCKS or b.tag == "div")
+                for b in el.iterdescendants()):
+            continue
+        n = _word_count(el.text_content())
+        if not n:
+            continue
+        total += n
+        node = parent
+        while node is not None:
+            weight[node] = weight.get(node, 0) + n
+            if node is body:
+                break
+            node = node.getparent()
+    if not total:
+        return None, 0
+    node = body
+    while True:
+        best = max((c for c in node if isinstance(c.tag, str)), key=lambda c: weight.get(c, 0),
+                   default=None)
+        if best is None or weight.get(best, 0) < share * total:
+            return node, weight.get(node, total)
+        node = best
+
+
+def _container_body(doc: lxml.html.HtmlElement, url: str, title: str, at_least: int = 0) -> str:
+    """The coverage container rendered like Readability's cut; "" when it is not worth rendering
+    (it holds no more than ``at_least`` words)."""
+    node, words = coverage_container(doc)
+    if node is None or words <= at_least:
+        return ""
+    node = copy.deepcopy(node)
+    _strip_chrome(node)
+    for a in node.iter("a"):  # self-link headings: keep the heading's text, drop the anchor link
+        href = a.get("href") or ""
+        if href.startswith("#") and any(p.tag in ("h1", "h2", "h3", "h4", "h5", "h6")
+                                        for p in a.iterancestors()):
+            a.drop_tag()
+    html = lxml.html.tostring(node, encoding="unicode")
+    return _clean_markdown(_html2text(_drop_title_headings(html, title), url))
 
 
 def _word_count(text: str) -> int:
@@ -243,6 +371,17 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
         logger.debug("readability failed on %s: %s", url, exc)
         body_md = ""
     full_words = _word_count(doc.text_content())
+    # Readability keeps one container; a policy spread over sibling sections loses the rest.
+    # The container holding 90 % of the page's content blocks is the second opinion, rendered the
+    # same way, and wins when Readability kept much less of the text.
+    try:
+        wide = _container_body(doc, url, title,
+                               int(WIDE_RATIO * _word_count(body_md)) + 20)
+    except Exception as exc:  # odd markup: Readability's answer stands
+        logger.debug("coverage container failed on %s: %s", url, exc)
+        wide = ""
+    if _word_count(wide) > WIDE_RATIO * _word_count(body_md) + 20:
+        body_md, extractor = wide, EXTRACTOR_VERSION + "+container"
     if _word_count(body_md) < max(20, 0.1 * min(full_words, 2000)):
         alt = _trafilatura_body(html, url)
         if _word_count(alt) > _word_count(body_md):

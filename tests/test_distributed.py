@@ -94,9 +94,10 @@ def check_shared_limits(proxy: FaultProxy) -> None:
     for kind, interval in (("cdx", 60 / CDX_PER_MIN), ("snapshot", 1 / SNAPS_PER_S)):
         times = sorted(t for t, k, _, _ in proxy.log if k == kind)
         gaps = [b - a for a, b in zip(times, times[1:])]
-        # Arrival times at the proxy jitter by a few ms around the send times the gate spaced,
-        # so single gaps are checked loosely and the rate itself over every one-second window.
-        assert len(times) > 10 and min(gaps) >= interval * 0.5, (kind, min(gaps))
+        # Arrival times at the proxy jitter around the send times the gate spaced (on a loaded
+        # machine a delayed request lands right before the next one), so single gaps say nothing:
+        # the rate is checked over every one-second window (two unshared gates would double it).
+        assert len(times) > 10, (kind, len(times), gaps[:5])
         for t in times:
             assert sum(1 for u in times if t <= u < t + 1.0) <= 1 / interval + 1, kind
 
