@@ -221,12 +221,20 @@ def _readability_body(html: str, url: str, title: str) -> str:
     return _clean_markdown(_html2text(_drop_title_headings(summary, title), url))
 
 
-def _trafilatura_body(html: str, url: str) -> str:
+def _trafilatura_body(html: str, url: str, title: str = "") -> str:
+    """trafilatura's selection (favor_recall), rendered by the same html2text path as the rest:
+    one markdown style, and no sentence cut around an inline link (its own markdown output
+    breaks '[About PDF page](u) to learn more' apart)."""
     import trafilatura
 
-    out = trafilatura.extract(html, url=url, output_format="markdown", include_links=True,
+    out = trafilatura.extract(html, url=url, output_format="html", include_links=True,
                               include_formatting=True, include_tables=True, favor_recall=True)
-    return _clean_markdown(out or "")
+    if not out:
+        return ""
+    lines = _clean_markdown(_html2text(_drop_title_headings(out, title), url)).split("\n")
+    if lines and lines[0].startswith("#") and _similar(lines[0].lstrip("# "), title):
+        lines = lines[1:]  # the title is printed once, as '# title'
+    return _clean_markdown("\n".join(lines))
 
 
 # Content blocks, and what is never part of a policy (page chrome, forms, cookie dialogs).
@@ -235,8 +243,14 @@ _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt"
 _CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "script", "style", "noscript", "button",
                 "select", "menu", "template", "svg", "iframe", "dialog"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "dialog", "alertdialog", "search", "menu"}
-_CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(cookie|consent|onetrust|gdpr-banner|cmp|newsletter|"
-                           r"breadcrumbs?|skip-link|share|social)([\s_-]|$)")
+_CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(newsletter|breadcrumbs?|skip-link|share|social)([\s_-]|$)")
+# Cookie and consent dialogs: a cookie/consent word with a dialog word, or a consent vendor's
+# own name (never just "cookie": a cookie policy's content is called that too).
+_DIALOG_MARKS = re.compile(
+    r"(?i)(cookie|consent|gdpr|privacy)[\w-]*[\s_-]*(banner|bar|notice|popup|pop-up|modal|dialog|"
+    r"overlay|window|box|prompt|wall|layer|sdk)|onetrust|cookiebot|didomi|usercentrics|truste-|"
+    r"cc-window|qc-cmp|cmp-container|sp_message|osano|iubenda-cs|cookie-law-info|(^|\s)cky-|"
+    r"cookieyes|tarteaucitron|axeptio|cookiefirst|cmplz-|borlabs|klaro|termly-|CybotCookiebot")
 
 
 def _is_chrome(el) -> bool:
@@ -246,8 +260,26 @@ def _is_chrome(el) -> bool:
         return True
     if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
         return True
+    if el.tag in ("body", "main", "article"):
+        return False
     marks = f"{el.get('id', '')} {el.get('class', '')}"
-    return bool(_CHROME_MARKS.search(marks)) and el.tag not in ("body", "main", "article")
+    return bool(_CHROME_MARKS.search(marks) or _DIALOG_MARKS.search(marks))
+
+
+_DIALOG_HINT = re.compile(r"(?i)cookie|consent|dialog|aria-modal")
+
+
+def remove_dialogs(doc: lxml.html.HtmlElement) -> bool:
+    """Drop cookie/consent dialogs and modal dialogs from a page (Readability can pick their
+    text over the policy's). True when something was removed."""
+    found = [el for el in doc.iter() if isinstance(el.tag, str) and el.tag not in ("html", "body", "main", "article")
+             and ((el.get("role") or "").lower() in ("dialog", "alertdialog") or el.get("aria-modal") == "true"
+                  or el.tag == "dialog"
+                  or _DIALOG_MARKS.search(f"{el.get('id', '')} {el.get('class', '')}"))]
+    for el in found:
+        if el.getparent() is not None:
+            el.drop_tree()
+    return bool(found)
 
 
 def _link_density(el) -> tuple[float, int, int]:
@@ -365,6 +397,8 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
                              reason=f"unparseable HTML: {exc}")
     title = _page_title(doc)
     extractor = EXTRACTOR_VERSION
+    if _DIALOG_HINT.search(html) and remove_dialogs(doc):
+        html = lxml.html.tostring(doc, encoding="unicode")
     try:
         body_md = _readability_body(html, url, title)
     except Exception as exc:  # readability raises bare Exceptions on odd pages
@@ -383,9 +417,9 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     if _word_count(wide) > WIDE_RATIO * _word_count(body_md) + 20:
         body_md, extractor = wide, EXTRACTOR_VERSION + "+container"
     if _word_count(body_md) < max(20, 0.1 * min(full_words, 2000)):
-        alt = _trafilatura_body(html, url)
+        alt = _trafilatura_body(html, url, title)
         if _word_count(alt) > _word_count(body_md):
-            body_md, extractor = alt, "trafilatura/1"
+            body_md, extractor = alt, "trafilatura+html2text/2"
     words = _word_count(body_md)
     if words == 0:
         return ExtractedText("", title, "", 0, None, encoding, extractor,

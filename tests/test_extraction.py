@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import CITP, REPO
+from conftest import CITP, REPO, SHARED, run_palimpsest
 from pipelines.extraction import decode_html, extract_policy
 from pipelines.seedformat import read_document
 
@@ -57,3 +57,111 @@ def test_empty_and_non_html_payloads_have_reasons():
     nav_only = extract_policy(b"<html><head><title>T</title></head><body><script>x()</script></body></html>",
                               "text/html", "http://x/")
     assert nav_only.markdown == "" and nav_only.reason
+
+
+# -- issue #12: the whole policy, on every page ----------------------------------------------------
+SECTIONS = [(f"{n}. {head}", body) for n, (head, body) in enumerate([
+    ("Information we collect", "We collect the name, e-mail address and phone number you give us when you create an account, and the messages you send through the service."),
+    ("How we use information", "We use your information to run the service, to keep it safe, to measure how it is used and to send you messages about your account."),
+    ("Sharing", "We share information with processors that host our servers and send our e-mails; we do not sell your personal information to anyone."),
+    ("Your rights", "You can ask for a copy of your data, have it corrected or deleted, and object to its processing by writing to our data protection officer."),
+    ("Retention", "We keep account data while your account is open and delete it within ninety days after you close the account, unless the law requires more."),
+], start=1)]
+
+
+def modern_page(wrap_section) -> bytes:
+    sections = "".join(wrap_section(h, b) for h, b in SECTIONS)
+    return (f"<html><head><title>Privacy Policy | Example</title></head><body>"
+            f"<header><nav><a href='/'>Home</a><a href='/pricing'>Pricing</a><a href='/blog'>Blog</a></nav></header>"
+            f"<div id='cookie-consent' class='cookie-banner'><p>We use cookies to improve your experience. "
+            f"By clicking accept you agree to our use of cookies for analytics and marketing purposes.</p>"
+            f"<button>Accept</button></div>"
+            f"<main class='overflow-scroll'><h1>Privacy Policy</h1>{sections}</main>"
+            f"<footer><a href='/terms'>Terms</a><a href='/privacy'>Privacy</a></footer></body></html>").encode()
+
+
+@pytest.mark.parametrize("wrap", [
+    # sibling sections with utility class names that look like "unlikely content" to Readability
+    lambda h, b: f"<section class='scroll-mt-28 mb-8'><h2><a href='#s' class='anchor'>{h}</a></h2><p>{b}</p></section>",
+    # collapsible sections
+    lambda h, b: f"<details><summary><h3>{h}</h3></summary><div class='accordion-body'><p>{b}</p></div></details>",
+    # a PDF converted to HTML: one positioned div per line, one page div per section
+    lambda h, b: f"<div class='pf'><div class='t m0'>{h}</div>" + "".join(
+        f"<div class='t m0'>{line}</div>" for line in b.split(", ")) + "</div>",
+], ids=["sibling-sections", "collapsible", "converted-pdf"])
+def test_every_section_of_a_modern_policy_is_kept(wrap):
+    result = extract_policy(modern_page(wrap), "text/html; charset=utf-8", "https://example.test/privacy")
+    text = " ".join(result.markdown.replace("\\", "").split())
+    for head, body in SECTIONS:
+        assert head in text, (head, result.extractor, result.markdown[:800])
+        assert body.split(", ")[0] in text
+    assert "By clicking accept" not in text  # the cookie dialog is not the policy
+    assert "Pricing" not in text
+
+
+def test_headings_that_link_to_themselves_and_several_h1s_are_kept():
+    articles = "".join(f"<h1>Article {n}</h1><p>{b}</p>" for n, (_, b) in enumerate(SECTIONS, start=1))
+    html = (f"<html><head><title>Terms of Use</title></head><body><div id='content'><h1>Terms of Use</h1>"
+            f"<h2><a href='#intro'>Introduction</a></h2><p>{SECTIONS[0][1]}</p>{articles}</div></body></html>")
+    md = extract_policy(html.encode(), "text/html", "https://example.test/terms").markdown
+    assert md.startswith("# Terms of Use\n")
+    assert md.count("Terms of Use") == 1  # the title's h1 is not repeated
+    assert "Introduction" in md
+    for n in range(1, len(SECTIONS) + 1):
+        assert f"Article {n}" in md
+
+
+def test_layout_table_policy_is_whole_and_stable_across_markup_changes():
+    nav = ("<td width=150 valign=top><a href='/'>Home</a><br><a href='/books'>Books</a><br>"
+           "<a href='/music'>Music</a><br><a href='/contact'>Contact</a></td>")
+
+    def page(attrs: str) -> bytes:
+        cells = "".join(f"<td valign=top{attrs}><b>{h}</b><br>{b}</td>" for h, b in SECTIONS)
+        return (f"<html><head><title>Privacy Policy - Old Shop</title></head><body><table width=800><tr>"
+                f"{nav}<td><table><tr>{cells}</tr></table></td></tr></table>"
+                f"<p>Copyright 2006 Old Shop</p></body></html>").encode()
+
+    a = extract_policy(page(""), "text/html", "http://oldshop.test/privacy.html")
+    b = extract_policy(page(" bgcolor=#eeeeee class='cell box'"), "text/html", "http://oldshop.test/privacy.html")
+    assert a.markdown == b.markdown
+    text = a.markdown.replace("\\", "")
+    for head, body in SECTIONS:
+        assert head in text and body in text
+    assert "Music" not in a.markdown
+
+
+@pytest.mark.parametrize("name", ["UptimeRobot-Terms-of-Service-2026-06-25", "Fruitz-Privacy-Policy-2024-07-17",
+                                  "GitHub-Terms-of-Service-2024-01-02", "Mektoube-Terms-of-Service-2025-01-16"])
+def test_real_modern_pages_that_lost_sections(name):
+    """Development pages (../shared/corpus/modern-pairs) where one container was kept before."""
+    import sys
+
+    d = SHARED / "corpus" / "modern-pairs" / name
+    if not d.exists():
+        pytest.skip(f"{d} is missing")
+    sys.path.insert(0, str(REPO / "bench"))
+    from extraction import heading_recall, prf
+
+    meta = json.loads((d / "meta.json").read_text())
+    got = extract_policy((d / "page.html").read_bytes(), None, meta["url"]).markdown
+    ref = (d / "reference.md").read_text(encoding="utf-8")
+    _, recall, _ = prf(got, ref)
+    assert recall >= 0.9 and heading_recall(got, ref) >= 0.8, (recall, heading_recall(got, ref))
+
+
+def test_extract_command(tmp_path):
+    import gzip
+
+    xhtml = ('<?xml version="1.0" encoding="iso-8859-1"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+             '<head><title>Datenschutzerklärung</title></head><body><div>'
+             + "".join(f"<p>{b}</p>" for _, b in SECTIONS) + "</div></body></html>").encode("iso-8859-1")
+    (tmp_path / "a.xhtml.gz").write_bytes(gzip.compress(xhtml))
+    (tmp_path / "empty.html").write_bytes(b"<html><body><script>x()</script></body></html>")
+    r = run_palimpsest("extract", "--jsonl", "--url", "http://example.test/datenschutz",
+                       str(tmp_path / "a.xhtml.gz"), str(tmp_path / "empty.html"), str(tmp_path / "missing.html"))
+    assert r.returncode == 1 and "missing.html: cannot read it" in r.stderr
+    first, empty = [json.loads(line) for line in r.stdout.splitlines()]
+    assert first["markdown"].startswith("# Datenschutzerklärung\n") and first["words"] > 100
+    assert first["language"] == "en" and first["title"] == "Datenschutzerklärung"
+    assert set(first) >= {"path", "markdown", "title", "extractor", "words", "language", "reason"}
+    assert empty["markdown"] == "" and empty["reason"]
