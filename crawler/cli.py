@@ -12,17 +12,40 @@ import time
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
+
+from crawler.options import (EXIT_USAGE, UsageError, check_archive, check_date, check_every,
+                             check_out, check_range, check_seed_file, check_settings,
+                             crawl_exit_code)
 from scrapy.settings import Settings
 
-from crawler.seeds import read_seeds
+
+
+# What `palimpsest` prints instead of Scrapy's own start-up and closing chatter (the settings,
+# the middleware lists, the stats dump, "Crawled 0 pages" lines): its progress lines and summary.
+# `scrapy crawl` users keep Scrapy's defaults; -s STATS_DUMP=True etc. bring them back here.
+CLI_DEFAULTS = {"STATS_DUMP": False, "LOGSTATS_INTERVAL": 0}
+_CHATTY_LOGGERS = ("scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler")
+
+
+def _warnings_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
 
 
 def project_settings(overrides: dict | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    for key, value in (overrides or {}).items():
+    for key, value in {**CLI_DEFAULTS, **(overrides or {})}.items():
         settings.set(key, value, priority="cmdline")
     return settings
+
+
+def crawler_process(settings: Settings) -> CrawlerProcess:
+    if str(settings.get("LOG_LEVEL", "INFO")).upper() != "DEBUG":
+        for name in _CHATTY_LOGGERS:  # a filter, not a level: Scrapy's logging set-up resets levels
+            logger = logging.getLogger(name)
+            if _warnings_only not in logger.filters:
+                logger.addFilter(_warnings_only)
+    return CrawlerProcess(settings, install_root_handler=True)
 
 
 def run_crawl(seeds: str, out: str, archive: str = "ia", date_from: str | None = None,
@@ -32,7 +55,7 @@ def run_crawl(seeds: str, out: str, archive: str = "ia", date_from: str | None =
     # The archive goes to the spider as an argument, not a setting: Scrapy logs settings, and an
     # archive URL may hold credentials.
     s = project_settings({"PALIMPSEST_OUT": out, **(settings or {})})
-    process = CrawlerProcess(s, install_root_handler=True)
+    process = crawler_process(s)
     kwargs = {"seeds": seeds or None, "out": out, "archive": archive}
     if date_from:
         kwargs["from"] = date_from
@@ -84,7 +107,7 @@ def run_discovery(seeds: str, out: str, archive: str, date_from: str | None, dat
     if then_history:  # CDX listings discovery hands over are not asked again by the history crawl
         settings = {**settings, "PALIMPSEST_CDX_FRESH_SINCE": started}
     s = project_settings({"PALIMPSEST_OUT": out, **settings})
-    process = CrawlerProcess(s, install_root_handler=True)
+    process = crawler_process(s)
     kwargs = {"seeds": seeds, "out": out, "archive": archive, "every": every or "6m"}
     if date_from:
         kwargs["from"] = date_from
@@ -144,6 +167,9 @@ def print_summary(summary: dict, out: str) -> None:
         f"{summary.get('snapshots_blocked', 0)} capture(s) the archive refuses to serve",
         f"  errors           {summary.get('errors', 0) + summary.get('seed_errors', 0)}"
         "  (listed in the errors table of corpus.sqlite)",
+        *([f"  sites that failed {len(summary['failed_sites'])}: "
+           + ", ".join(summary["failed_sites"][:20])
+           + (" ..." if len(summary["failed_sites"]) > 20 else "")] if summary.get("failed_sites") else []),
         f"  corpus now       {corpus.get('versions', 0)} versions of {corpus.get('sites', 0)} sites, "
         f"{corpus.get('captures', 0)} captures indexed",
         f"  output           {Path(out).resolve()}/policies, corpus.sqlite",
@@ -152,10 +178,7 @@ def print_summary(summary: dict, out: str) -> None:
 
 
 def _settings_from_args(args) -> dict:
-    s: dict = {}
-    for item in args.set or []:
-        key, _, value = item.partition("=")
-        s[key] = value
+    s: dict = check_settings(args.set)
     if args.contact:
         s["PALIMPSEST_CONTACT"] = args.contact
     if args.cdx_per_minute is not None:
@@ -187,17 +210,19 @@ def _add_archive_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
 
 
+def check_run_options(args) -> None:
+    """Every value of a crawl or discovery, checked before anything starts (UsageError)."""
+    check_out(args.out)
+    check_archive(args.archive)
+    check_range(args.date_from, args.date_to)
+    check_every(getattr(args, "every", None))
+    check_settings(args.set)
+    check_seed_file(args.seeds)
+
+
 def cmd_crawl(args) -> int:
     seeds_path = Path(args.seeds)
-    if not seeds_path.exists():
-        print(f"palimpsest: seed file {args.seeds!r} does not exist", file=sys.stderr)
-        return 2
-    seeds, errors = read_seeds(seeds_path)
-    if not seeds:
-        for e in errors:
-            print(f"palimpsest: {e}", file=sys.stderr)
-        print(f"palimpsest: no usable seed in {args.seeds!r}", file=sys.stderr)
-        return 2
+    check_run_options(args)
     settings = _settings_from_args(args)
     if args.archive == "ia" and not args.contact:
         print("palimpsest: tip: pass --contact EMAIL so the Internet Archive can reach you "
@@ -220,7 +245,10 @@ def cmd_crawl(args) -> int:
         url = _redis_url(args)
         config = {"archive": args.archive, "dialect": args.dialect, "from": args.date_from,
                   "to": args.date_to, "every": args.every, "settings": settings}
-        redis.Redis.from_url(url).set(f"palimpsest:{job}:config", json.dumps(config))
+        try:
+            redis.Redis.from_url(url).set(f"palimpsest:{job}:config", json.dumps(config))
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ValueError) as exc:
+            raise UsageError(f"--redis {url!r}: cannot reach Redis ({exc})") from None
         settings.update(distributed_settings(url, job, "coordinator"))
         print(f"palimpsest: distributed job {job!r} on {url}; start more workers with "
               f"`REDIS_URL={url} palimpsest worker --job {job}`", file=sys.stderr)
@@ -230,18 +258,8 @@ def cmd_crawl(args) -> int:
     return crawl_exit_code(summary)
 
 
-def crawl_exit_code(summary: dict) -> int:
-    """0 all good, 1 some sites failed or the run stopped early, 3 nothing could be crawled
-    (the archive unreachable)."""
-    if summary.get("archive_unreachable"):
-        return 3
-    return 0 if summary.get("finish_reason") == "finished" else 1
-
-
 def cmd_discover(args) -> int:
-    if not Path(args.seeds).exists():
-        print(f"palimpsest: seed file {args.seeds!r} does not exist", file=sys.stderr)
-        return 2
+    check_run_options(args)
     settings = _settings_from_args(args)
     result = run_discovery(args.seeds, args.out, args.archive, args.date_from, args.date_to,
                            args.every, settings)
@@ -255,7 +273,10 @@ def cmd_worker(args) -> int:
     url = _redis_url(args)
     server = redis.Redis.from_url(url)
     deadline = time.time() + args.wait
-    raw = server.get(f"palimpsest:{args.job}:config")
+    try:
+        raw = server.get(f"palimpsest:{args.job}:config")
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        raise UsageError(f"--redis {url!r}: cannot reach Redis ({exc})") from None
     while raw is None and time.time() < deadline:  # the coordinator may not have started yet
         time.sleep(0.5)
         raw = server.get(f"palimpsest:{args.job}:config")
@@ -276,7 +297,7 @@ def cmd_worker(args) -> int:
                             config.get("every"), settings)
     print(f"worker finished ({summary.get('finish_reason')}): {summary.get('snapshot_requests', 0)} "
           f"snapshots, {summary.get('cdx_requests', 0)} CDX requests", file=sys.stderr)
-    return 0 if summary.get("finish_reason") == "finished" else 1
+    return crawl_exit_code(summary)
 
 
 def cmd_demo(args) -> int:
@@ -322,15 +343,13 @@ def _open_store(out: str):
 
 
 def cmd_changes(args) -> int:
-    from pipelines.changes import all_changes, site_changes, write_change_logs
+    from pipelines.changes import all_changes, site_changes
 
     store = _open_store(args.out)
     if store is None:
         return 2
+    since = check_date("--since", args.since) or ""
     changes = site_changes(store, args.site) if args.site else all_changes(store)
-    if not args.site:
-        write_change_logs(store, changes)
-    since = args.since.replace("-", "") if args.since else ""
     shown = [c for c in changes if c.changed_by >= since and (not args.kind or c.kind == args.kind)]
     color = sys.stdout.isatty()
     mark = {"substantive": "\033[31m", "minor": "\033[33m", "cosmetic": "\033[90m"} if color else {}
@@ -369,7 +388,7 @@ def cmd_diff(args) -> int:
     def pick(ts: str | None, default: str) -> str | None:
         if ts is None:
             return default
-        ts = ts.replace("-", "")
+        ts = check_date("time", ts)
         # the version in force at that time: the last one at or before it
         older = [v for v, _ in versions if v <= ts.ljust(14, "9")]
         return older[-1] if older else None
@@ -399,6 +418,8 @@ def cmd_report(args) -> int:
 def cmd_export_git(args) -> int:
     from pipelines.gitexport import export_git
 
+    if Path(args.repo).exists() and not Path(args.repo).is_dir():
+        raise UsageError(f"export-git: {args.repo!r} is a file, not a folder")
     store = _open_store(args.out)
     if store is None:
         return 2
@@ -449,8 +470,21 @@ def cmd_links(args) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("palimpsest")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="palimpsest", description=__doc__)
+    p = argparse.ArgumentParser(prog="palimpsest", description=__doc__,
+                                epilog="exit codes: 0 all good, 1 some sites or files failed (the "
+                                       "summary names them) or the run was stopped, 2 a bad "
+                                       "command-line value, 3 nothing could be crawled")
+    p.add_argument("--version", action="version", version=f"palimpsest {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("crawl", help="rebuild the policy histories of the sites in a seed file")
@@ -483,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="output/demo", help="output folder (default output/demo)")
     d.set_defaults(func=cmd_demo)
 
-    ch = sub.add_parser("changes", help="timeline of policy changes (also rewrites changes.csv/jsonl)")
+    ch = sub.add_parser("changes", help="timeline of policy changes (reads the corpus; writes nothing)")
     ch.add_argument("out")
     ch.add_argument("--site")
     ch.add_argument("--since", help="only changes detected on or after YYYY[-MM[-DD]]")
@@ -532,7 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.captureWarnings(True)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"palimpsest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from scrapy import Request
@@ -26,7 +25,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 
-from crawler.politeness import gate_for, gate_key
+from crawler.politeness import SHUTTING_DOWN, gate_for, gate_key, sleep_unless
 from crawler.wayback import IA_BASE, is_archived_answer, payload_digest, redact_url
 
 logger = logging.getLogger(__name__)
@@ -94,7 +93,19 @@ class ArchiveRetryMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings, crawler.stats)
+        mw = cls(crawler.settings, crawler.stats)
+        mw.crawler = crawler
+        return mw
+
+    crawler = None
+
+    def stopping(self) -> bool:
+        return self.crawler is not None and not getattr(self.crawler, "crawling", True)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait before a retry; a stopping crawl does not wait (the request is asked next run)."""
+        if not await sleep_unless(seconds, self.stopping):
+            raise IgnoreRequest(SHUTTING_DOWN)
 
     def _retry(self, request: Request, counter: str, reason: str) -> Request | None:
         n = request.meta.get(counter, 0) + 1
@@ -151,7 +162,7 @@ class ArchiveRetryMiddleware:
             self.stats.inc_value(f"palimpsest/retry/{response.status}")
             logger.info("Archive answered %s for %s: retrying in %.0f s", response.status,
                         request.url, delay)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             return retry
         return response
 
@@ -178,7 +189,7 @@ class ArchiveRetryMiddleware:
             delay = self.retry_delay * (2 ** (retry.meta["palimpsest_retry"] - 1)) / 4
             self.stats.inc_value("palimpsest/retry/transport")
             logger.info("%s on %s: retrying in %.0f s", type(exception).__name__, request.url, delay)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             return retry
         return None
 
@@ -196,7 +207,7 @@ class ArchiveRetryMiddleware:
             self.unreachable[host] = f"connection refused: nothing listens at {host}"
             raise IgnoreRequest(self.unreachable[host])
         logger.warning("Connection to %s refused: retrying in %d s", host, n)
-        await asyncio.sleep(n)
+        await self._sleep(n)
         retry = request.replace(dont_filter=True)
         retry.meta["palimpsest_refused"] = n
         return retry

@@ -17,12 +17,27 @@ import time
 from dataclasses import dataclass
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
 SLOT_META = "palimpsest_slot"  # 'cdx' | 'snapshot'
+SHUTTING_DOWN = "the crawl is stopping"  # IgnoreRequest message of requests cut short by a stop
+
+
+async def sleep_unless(seconds: float, stopping) -> bool:
+    """Sleep ``seconds`` in short steps; False as soon as ``stopping()`` (a SIGINT or SIGTERM:
+    a pause of an hour must not hold the shutdown), True when the time was slept."""
+    end = time.monotonic() + seconds
+    while True:
+        if stopping is not None and stopping():
+            return False
+        left = end - time.monotonic()
+        if left <= 0:
+            return True
+        await asyncio.sleep(min(left, 0.25))
 
 
 @dataclass
@@ -62,8 +77,9 @@ class RateGate:
     def state(self, key: str) -> _GateState:
         return self.states.setdefault(key, _GateState(0.0))
 
-    async def wait(self, key: str) -> None:
-        """Return when a request under ``key`` may be sent, and count it as sent."""
+    async def wait(self, key: str, stopping=None) -> bool:
+        """Return True when a request under ``key`` may be sent (counted as sent), False when
+        ``stopping()`` became true while it waited."""
         state = self.state(key)
         while True:
             now = self.clock()
@@ -71,8 +87,9 @@ class RateGate:
             if ready_at <= now:
                 state.next_allowed = now + state.interval
                 state.sent += 1
-                return
-            await asyncio.sleep(ready_at - now)
+                return True
+            if not await sleep_unless(min(ready_at - now, 0.25), stopping):
+                return False
 
     def pause(self, key: str, seconds: float) -> float:
         """Hold every request of ``key`` for ``seconds``; returns when the pause ends (monotonic)."""
@@ -109,7 +126,11 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         self.cdx_rate = s.getfloat("PALIMPSEST_CDX_PER_MINUTE", 24) / 60.0
         self.snapshot_rate = s.getfloat("PALIMPSEST_SNAPSHOTS_PER_SECOND", 8)
         self.stats = crawler.stats
+        self.crawler = crawler
         self._configured: set[str] = set()
+
+    def stopping(self) -> bool:
+        return not getattr(self.crawler, "crawling", True)
 
     async def download_request(self, request: Request) -> Response:
         key = gate_key(request)
@@ -119,7 +140,8 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
                 self.gate.configure(key, rate)
                 self._configured.add(key)
             waited = time.monotonic()
-            await self.gate.wait(key)
+            if not await self.gate.wait(key, self.stopping):
+                raise IgnoreRequest(SHUTTING_DOWN)
             request.meta["palimpsest_sent_at"] = time.monotonic()
             waited = request.meta["palimpsest_sent_at"] - waited
             if waited > 1 and self.stats:

@@ -57,6 +57,8 @@ class ProgressReporter:
             "digest_mismatch_kept": get("digest_mismatch_kept"),
             "pause_seconds": get("pause_seconds"),
             "errors": get("errors"),
+            "cdx_answered": get("cdx_answered"),
+            "failed_sites": sorted(getattr(spider, "failed_sites", ())),
             "seed_errors": get("seed_errors"),
             "versions_written": get("versions_written"),
             "elapsed_s": round(time.time() - self.started, 1),

@@ -1,4 +1,5 @@
-"""Word-level, section-aware diffs of two policy versions, for the terminal and for HTML.
+"""Word-level, section-aware diffs of two policy versions, for the terminal (the HTML report's
+side-by-side diffs are :mod:`pipelines.mdrender`'s, rendered as the reader sees the policy).
 
 Sections are aligned by heading (see :func:`pipelines.changes.align_sections`); inside a section
 the words are diffed with difflib; paragraphs that only changed place are shown as moves.
@@ -7,7 +8,6 @@ the words are diffed with difflib; paragraphs that only changed place are shown 
 from __future__ import annotations
 
 import difflib
-import html
 from dataclasses import dataclass
 
 from pipelines.changes import align_sections, moved_paragraphs, sections
@@ -91,27 +91,3 @@ def render_terminal(diffs: list[SectionDiff], color: bool = True, context: bool 
                 lines.append(f"{c['move']}↷ moved here: {text}{c['reset']}")
         lines.append("")
     return "\n".join(lines) if lines else "(no differences in text)\n"
-
-
-def render_html(diffs: list[SectionDiff]) -> str:
-    """Side-by-side HTML (old | new) per changed section; all text escaped."""
-    rows = []
-    for d in diffs:
-        if d.status == "same":
-            continue
-        left, right = [], []
-        for op, text in d.ops:
-            t = html.escape(text).replace("\n", "<br>")
-            if op == "equal":
-                left.append(t)
-                right.append(t)
-            elif op == "delete":
-                left.append(f"<del>{t}</del>")
-            elif op == "insert":
-                right.append(f"<ins>{t}</ins>")
-            elif op == "move":
-                right.append(f"<span class='moved' title='moved from elsewhere'>↷ {t}</span>")
-        rows.append(f"<tr><th colspan='2'>{html.escape(d.heading or '(top)')} "
-                    f"<small>{d.status}</small></th></tr><tr><td class='old'>{' '.join(left)}</td>"
-                    f"<td class='new'>{' '.join(right)}</td></tr>")
-    return "<table class='diff'><tr><th>before</th><th>after</th></tr>" + "".join(rows) + "</table>"

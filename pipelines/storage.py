@@ -73,11 +73,21 @@ class PendingFetch:
     effective_mimetype: str | None = None  # a revisit's: the capture it repeats
 
 
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()  # what open() would give a new file under the user's umask
+
+
 def atomic_write(path: Path, data: str) -> None:
     """Write a file so that it is either absent, old, or complete: never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600; corpus files follow the user's umask
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(data)
             f.flush()

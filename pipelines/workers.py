@@ -47,12 +47,37 @@ def _grow_send_buffer(conn: Connection, size: int = 4 << 20) -> None:
         sock.close()
 
 
-def _serve(conn: Connection, func: Callable[..., Any]) -> None:
-    """A worker's loop: one (args) message in, one (ok, result or error text) message out."""
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the crawl process dies (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _serve(conn: Connection, func: Callable[..., Any], inherited: tuple[int, ...] = ()) -> None:
+    """A worker's loop: one (args) message in, one (ok, result or error text) message out.
+
+    ``inherited``: the parent-side ends of the workers' pipes (its own included) that fork
+    copied into this process; they are closed, or a killed crawl would leave this worker waiting
+    forever for an end of file that its own copy prevents."""
+    parent = os.getppid()
+    _die_with_parent()
+    for fd in inherited:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawler's: it stops us itself
     conn.send_bytes(b"")  # ready: a worker that dies before this could not start at all
     while True:
         try:
+            while not conn.poll(2.0):
+                if os.getppid() != parent:  # the crawl process is gone (where prctl is missing)
+                    return
             args = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
@@ -107,7 +132,10 @@ class WorkerPool:
     def _start_worker(self) -> None:
         parent, child = self.context.Pipe(duplex=True)
         _grow_send_buffer(parent)  # so that queueing a job behind a running one rarely blocks
-        process = self.context.Process(target=self.serve, args=(child, self.func), daemon=True,
+        inherited = tuple(w.conn.fileno() for w in self.workers) + (parent.fileno(),)
+        args = (child, self.func, inherited) if self.context.get_start_method() == "fork" \
+            else (child, self.func)
+        process = self.context.Process(target=self.serve, args=args, daemon=True,
                                        name="palimpsest-extract")
         process.start()
         child.close()
@@ -228,6 +256,11 @@ class WorkerPool:
                     future.set_exception(ExtractionFailed(self.broken))
             self.waiting.clear()
             replace = False
+            # replacements started before the verdict would die the same way, or sit idle: a
+            # broken pool keeps no worker (nothing is sent to it any more)
+            for other in list(self.workers):
+                other.killed_for = "was stopped: the pool cannot start workers"
+                self._retire(other, other.killed_for, replace=False)
         if replace and not self.closed:
             self._start_worker()
             self._dispatch()

@@ -21,6 +21,19 @@ SHARED = Path(os.environ.get("PALIMPSEST_SHARED", REPO.parent / "shared"))
 CITP = SHARED / "corpus" / "citp-dev"
 
 
+def pytest_report_header(config):
+    if not CITP.exists():
+        return (f"WARNING: {SHARED} is missing: every test that reads real archived pages will be "
+                "SKIPPED (put ../shared beside the repo, or set PALIMPSEST_SHARED)")
+    return f"real pages from {SHARED}"
+
+
+def pytest_configure(config):
+    if os.environ.get("CI", "").lower() in ("1", "true") and not CITP.exists():
+        raise pytest.UsageError(f"CI: {SHARED} is missing, so the tests on real pages would be "
+                                "skipped; CI runs with ../shared beside the repo")
+
+
 def citp(name: str) -> tuple[dict, bytes, str]:
     """(meta, page bytes, reference markdown) of one citp-dev page."""
     d = CITP / name

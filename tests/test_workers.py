@@ -147,7 +147,7 @@ def test_pages_that_kill_their_worker_do_not_stop_the_pool():
     assert after["value"] == 2
 
 
-def _exit_at_start(conn, func):
+def _exit_at_start(conn, func, *inherited):
     os._exit(3)
 
 
@@ -170,3 +170,50 @@ def test_workers_that_cannot_start_are_not_restarted_forever():
     assert all(isinstance(o, ExtractionFailed) for o in outcomes)
     assert "failed to start 3 times in a row (last exit code 3)" in str(outcomes[-1])
     assert alive == 0
+
+
+POOL_SCRIPT = """
+import asyncio, sys
+sys.path.insert(0, {repo!r})
+from pipelines.workers import WorkerPool
+
+def job(x):
+    return x
+
+async def main():
+    pool = WorkerPool(job, 2, timeout=60)
+    await asyncio.gather(*(pool.run(i) for i in range(4)))
+    print(" ".join(str(w.process.pid) for w in pool.workers), flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+def test_workers_die_with_a_killed_crawl():
+    """kill -9 of the crawl process leaves no extraction worker behind (each used to keep its own
+    pipe's other end open, so it waited forever)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    proc = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT.format(repo=str(REPO))],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert len(pids) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 20
+        alive = pids
+        while alive and time.monotonic() < deadline:
+            alive = [p for p in pids if os.path.exists(f"/proc/{p}") and
+                     "Z" not in open(f"/proc/{p}/stat").read().split()[2]]
+            time.sleep(0.05)
+        assert not alive, alive
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -16,13 +16,13 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 
 from crawler.items import LEASE_META
 from crawler.middlewares import RAW_DIGEST_META, clean_retry
 from crawler.plan import Planned, edge_second, fetchable, plan_keys
-from crawler.politeness import SLOT_META
+from crawler.politeness import SHUTTING_DOWN, SLOT_META
 from crawler.seeds import Seed, read_seeds
 from crawler.wayback import (CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
                              dedupe_records, is_blocked_cdx_answer, payload_digest,
@@ -115,6 +115,7 @@ class HistorySpider(scrapy.Spider):
         # Requests restored from a JOBDIR queue carry another run's id (see restored()).
         self.run_id = uuid.uuid4().hex[:12]
         self.sweep: list[tuple[str, str, int]] = []  # (site, url, hops) to check when idle
+        self.failed_sites: set[str] = set()  # sites with an error in this run (exit code 1)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -277,6 +278,7 @@ class HistorySpider(scrapy.Spider):
                 self.error(site, url, None, f"CDX query answered HTTP {response.status}; "
                            "the URL will be queried again on the next run")
                 return
+            self.crawler.stats.inc_value("palimpsest/cdx_answered")
             try:
                 page = self.archive.parse_cdx(response.body)
             except CdxFormatError as exc:
@@ -515,6 +517,8 @@ class HistorySpider(scrapy.Spider):
     # -- errors -----------------------------------------------------------------------------------
     def error(self, site: str | None, url: str | None, ts: str | None, message: str) -> None:
         self.crawler.stats.inc_value("palimpsest/errors")
+        if site:
+            self.failed_sites.add(site)
         where = " ".join(filter(None, [f"site {site}" if site else None, url,
                                        f"at {ts}" if ts else None]))
         logger.error("%s: %s", where, message)
@@ -523,6 +527,11 @@ class HistorySpider(scrapy.Spider):
     def request_failed(self, failure):
         request = failure.request
         site = request.meta.get("site")
+        if failure.check(IgnoreRequest) and str(failure.value) == SHUTTING_DOWN:
+            self.restored(request.meta)  # the run is stopping: not an error, asked next run
+            if site:
+                self.progress.done(site)
+            return
         capture = request.meta.get("palimpsest_capture")
         url = capture[2] if capture else request.meta.get("query_url")
         ts = capture[1] if capture else None
