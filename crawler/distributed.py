@@ -32,7 +32,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.queue import PriorityQueue
 
 from crawler.items import LEASE_META
-from crawler.politeness import RateGate
+from crawler.politeness import RateGate, sleep_unless
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_TTL = 15
@@ -305,14 +305,15 @@ class RedisRateGate(RateGate):
         self._wait = server.register_script(self._WAIT)
         self._pause = server.register_script(self._PAUSE)
 
-    async def wait(self, key: str) -> None:
+    async def wait(self, key: str, stopping=None) -> bool:
         state = self.state(key)
         while True:
             delay = float(self._wait(keys=[f"{self.prefix}:{key}"], args=[repr(state.interval)]))
             if delay <= 0:
                 state.sent += 1
-                return
-            await asyncio.sleep(min(delay, 5.0))
+                return True
+            if not await sleep_unless(min(delay, 5.0), stopping):
+                return False
 
     def pause(self, key: str, seconds: float) -> float:
         left = float(self._pause(keys=[f"{self.prefix}:{key}"], args=[repr(seconds)]))

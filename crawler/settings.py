@@ -77,7 +77,6 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 300,
-    "pipelines.changes.ChangeLogPipeline": 700,  # closes after StoragePipeline (reverse order)
     "pipelines.storage.StoragePipeline": 800,
 }
 EXTENSIONS = {

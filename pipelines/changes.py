@@ -314,35 +314,3 @@ def write_change_logs(store, changes: Iterable[Change] | None = None) -> int:
     atomic_write(Path(store.out) / "changes.jsonl",
                  "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in rows))
     return len(rows)
-
-
-class ChangeLogPipeline:
-    """At the end of a crawl, writes OUT/changes.csv, OUT/changes.jsonl and OUT/feeds/*.xml.
-
-    Scrapy closes pipelines in reverse order, so with a lower order number than StoragePipeline
-    this runs after the version files are built.
-    """
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_item(self, item, spider=None):
-        return item
-
-    def close_spider(self, spider=None):
-        from pipelines.feeds import write_feeds
-
-        spider = self.crawler.spider
-        if spider.coordination is not None and not spider.is_coordinator:
-            return  # a worker: the coordinator writes the change logs of the one corpus
-        store = spider.corpus
-        precompute_measures(store, self.crawler.settings.getint("PALIMPSEST_EXTRACT_WORKERS") or None)
-        changes = all_changes(store)
-        n = write_change_logs(store, changes)
-        sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM versions")]
-        write_feeds(Path(store.out), changes, sites)
-        self.crawler.stats.set_value("palimpsest/changes", n)

@@ -455,6 +455,10 @@ class StoragePipeline:
         if spider.is_coordinator:  # apply the last writes of the workers first
             while spider.coordination.apply_ops(spider.corpus):
                 pass
-        written, removed = spider.corpus.build_all_dirty()
-        self.stats.set_value("palimpsest/versions_written", written)
-        self.stats.set_value("palimpsest/versions_removed", removed)
+        if spider.coordination is not None and not spider.is_coordinator:
+            return  # a worker: the coordinator finalizes the one corpus
+        from pipelines.finalize import finalize
+
+        figures = finalize(spider.corpus, self.crawler.settings.getint("PALIMPSEST_EXTRACT_WORKERS") or None)
+        for name, value in figures.items():
+            self.stats.set_value(f"palimpsest/{name}", value)

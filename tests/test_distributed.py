@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,8 +84,22 @@ def corpus(out: Path) -> dict:
 
 
 def start(args, env):
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=REPO, env={**os.environ, **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    """A palimpsest process whose output goes to a file: undrained pipes would block a process
+    that logs more than a pipe holds while the test waits on another one."""
+    log = tempfile.NamedTemporaryFile("w+", prefix="palimpsest-proc-", suffix=".log", delete=False)
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=REPO,
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    proc.log_path = log.name
+    log.close()
+    return proc
+
+
+def output(proc, timeout: float) -> str:
+    proc.wait(timeout=timeout)
+    text = Path(proc.log_path).read_text()
+    os.unlink(proc.log_path)
+    return text
 
 
 CDX_PER_MIN, SNAPS_PER_S = 600, 25  # lifted for the test, but shared: the two workers together
@@ -131,7 +146,7 @@ def run_job(many_sites, tmp_path, redis_url, kill_one=False):
                 time.sleep(0.005)
             os.killpg(workers[0].pid, signal.SIGKILL)
             workers[0].wait()
-        outs = [p.communicate(timeout=240)[0] for p in [coordinator, *workers[1 if kill_one else 0:]]]
+        outs = [output(p, 240) for p in [coordinator, *workers[1 if kill_one else 0:]]]
         Path(tmp_path / "outputs.txt").write_text("\n=====\n".join(outs))
         assert coordinator.returncode == 0, outs[0][-3000:]
         return out, proxy, outs
