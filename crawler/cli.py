@@ -189,6 +189,8 @@ def _settings_from_args(args) -> dict:
         s["PALIMPSEST_ARCHIVE_DIALECT"] = args.dialect
     if args.quiet:
         s["LOG_LEVEL"] = "WARNING"
+    if getattr(args, "no_snapshots", False):
+        s["PALIMPSEST_SNAPSHOTS"] = False
     return s
 
 
@@ -428,6 +430,41 @@ def cmd_export_git(args) -> int:
     return 0
 
 
+def cmd_reextract(args) -> int:
+    from pipelines.rederive import reextract
+
+    if not (Path(args.out) / "corpus.sqlite").exists():
+        raise UsageError(f"{args.out!r} holds no corpus (no corpus.sqlite)")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    figures = reextract(args.out, args.site, args.workers)
+    print(f"reextract: {figures['payloads']} kept payloads extracted again, {figures['texts_changed']} "
+          f"texts changed, {figures['versions_written']} version files written, "
+          f"{figures['versions_removed']} removed, {figures['changes']} changes in the log; "
+          f"no archive request", file=sys.stderr)
+    return EXIT_SOME_FAILED if figures["failed"] else 0
+
+
+def cmd_ingest(args) -> int:
+    from pipelines.rederive import ingest
+
+    check_out(args.out)
+    check_seed_file(args.seeds)
+    for path in args.warcs:
+        if not Path(path).is_file():
+            raise UsageError(f"WARC file {path!r} does not exist or is not a file")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    try:
+        figures = ingest(args.warcs, args.seeds, args.out, args.workers)
+    except Exception as exc:  # a damaged WARC: named, and what was read is kept
+        print(f"palimpsest: ingest stopped: {type(exc).__name__}: {exc}; what was read before is "
+              "in the corpus, run again once the file is fixed", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    print(f"ingest: {figures['records']} records of the seed URLs, {figures['captures']} new captures, "
+          f"{figures['payloads']} payloads extracted, {figures['versions_written']} version files, "
+          f"{figures['changes']} changes; corpus in {args.out}", file=sys.stderr)
+    return 0
+
+
 def _each_page(args, one) -> int:
     """Run ``one(path)`` on each file: a bad file gets one line naming it, the rest go on."""
     from crawler.pages import PageError, as_line
@@ -497,6 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share the job with `palimpsest worker` processes through Redis (REDIS_URL)")
     c.add_argument("--job", help="distributed job name (default: the OUT folder's name)")
     c.add_argument("--redis", help="Redis URL (default: $REDIS_URL)")
+    c.add_argument("--no-snapshots", action="store_true",
+                   help="do not keep the fetched payloads in OUT/snapshots (no reextract later)")
     c.set_defaults(func=cmd_crawl)
 
     dv = sub.add_parser("discover", help="find each site's policy URL, interval by interval")
@@ -540,6 +579,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("out")
     ex.add_argument("repo")
     ex.set_defaults(func=cmd_export_git)
+
+    rx = sub.add_parser("reextract", help="extract the kept snapshots again and rebuild versions "
+                                        "and changes (no archive request)")
+    rx.add_argument("out")
+    rx.add_argument("--site", help="only this site")
+    rx.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+    rx.set_defaults(func=cmd_reextract)
+
+    ig = sub.add_parser("ingest", help="a corpus from WARC files you already have (no HTTP)")
+    ig.add_argument("warcs", nargs="+", help="WARC files (.warc or .warc.gz)")
+    ig.add_argument("--seeds", required=True, help="seed file: which URLs are policies, and whose")
+    ig.add_argument("--out", required=True, help="output folder (an existing corpus is added to)")
+    ig.add_argument("--workers", type=int, help="processes for the change measures")
+    ig.set_defaults(func=cmd_ingest)
 
     xt = sub.add_parser("extract", help="what the corpus would hold for saved pages (HTML, PDF, .gz)")
     xt.add_argument("files", nargs="+")

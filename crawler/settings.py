@@ -39,6 +39,10 @@ PALIMPSEST_RATE_GROUP = "default"
 # -- Discovery ------------------------------------------------------------------------------------
 PALIMPSEST_POLICY_THRESHOLD = 0.5  # classifier probability above which a page is a privacy policy
 
+# -- Snapshots (OUT/snapshots/*.warc.gz: what was fetched, for reextract and pywb) -------------
+PALIMPSEST_SNAPSHOTS = True
+PALIMPSEST_SNAPSHOT_MAX_BYTES = 1_000_000_000  # a WARC file is closed past this size
+
 # -- Extraction -----------------------------------------------------------------------------------
 PALIMPSEST_EXTRACT_WORKERS = None  # worker processes; None = CPU count, 0 = in the reactor
 PALIMPSEST_EXTRACT_TIMEOUT = 300  # seconds one page may take before its worker is replaced
@@ -76,6 +80,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PayloadDigestMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    "pipelines.snapshots.SnapshotPipeline": 250,  # keeps the fetched payloads (WARC) first
     "pipelines.extraction.ExtractionPipeline": 300,
     "pipelines.storage.StoragePipeline": 800,
 }

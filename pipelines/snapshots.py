@@ -214,11 +214,61 @@ class SnapshotStore:
         raise FileNotFoundError(f"no record at {ref.file}:{ref.offset}")
 
 
-def iter_records(paths: Iterable[str | Path]) -> Iterator[tuple[Path, int, int, object]]:
-    """(file, offset, length, record) of every record of some WARC files (ingest reads these)."""
+def iter_records(paths: Iterable[str | Path]) -> Iterator[tuple[Path, object]]:
+    """(file, record) of every record of some WARC files, in order (ingest reads these)."""
     for p in paths:
         path = Path(p)
         with path.open("rb") as fh:
-            it = ArchiveIterator(fh)
-            for record in it:
-                yield path, it.get_record_offset(), 0, record
+            for record in ArchiveIterator(fh):
+                yield path, record
+
+
+class SnapshotPipeline:
+    """Keeps what the crawl fetched: archived responses (pages, redirects, archived error pages)
+    go to OUT/snapshots/ before extraction; the storage pipeline indexes where each one is.
+
+    Settings: ``PALIMPSEST_SNAPSHOTS`` (default on; ``--no-snapshots``),
+    ``PALIMPSEST_SNAPSHOT_MAX_BYTES`` (a file is closed and a new one begun past this size)."""
+
+    KEPT = ("payload", "redirect", "http-status")
+
+    def __init__(self, crawler, enabled: bool, max_bytes: int):
+        self.crawler = crawler
+        self.enabled = enabled
+        self.max_bytes = max_bytes
+        self.store: SnapshotStore | None = None
+        self.kept_digests: dict[str, tuple[str, str]] = {}  # digest -> (url, ts) kept this run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        enabled = s.getbool("PALIMPSEST_SNAPSHOTS", True) and not s.getbool("PALIMPSEST_DISTRIBUTED")
+        return cls(crawler, enabled, s.getint("PALIMPSEST_SNAPSHOT_MAX_BYTES", 1_000_000_000))
+
+    def open_spider(self, spider=None):
+        if self.enabled:
+            spider = spider or self.crawler.spider
+            self.store = SnapshotStore(spider.store.out, self.max_bytes)
+
+    def close_spider(self, spider=None):
+        if self.store is not None:
+            self.store.close()
+
+    def process_item(self, item, spider=None):
+        if self.store is None or item.get("kind") != "payload" or item.get("outcome") not in self.KEPT:
+            return item
+        corpus = self.crawler.spider.store
+        body = item.get("body") or b""
+        digest = item.get("digest") or payload_digest(body)
+        earlier = self.kept_digests.get(digest) or corpus.snapshot_of_digest(digest)
+        if earlier and item.get("outcome") == "payload" and item.get("digest_ok") is not False:
+            ref = self.store.write_revisit(item["url"], item["timestamp"], digest, *earlier)
+            item["snapshot_kind"] = "revisit"
+        else:
+            ref = self.store.write_response(item["url"], item["timestamp"], item.get("http_status") or 200,
+                                            item.get("headers") or [], body, item.get("digest"),
+                                            item.get("source"))
+            if item.get("outcome") == "payload":
+                self.kept_digests.setdefault(digest, (item["url"], item["timestamp"]))
+        item["snapshot"] = ref
+        return item

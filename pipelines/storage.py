@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS errors (
     site TEXT, url TEXT, timestamp TEXT, message TEXT NOT NULL, at REAL);
 CREATE TABLE IF NOT EXISTS dirty_sites (site TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS snapshots (
+    payload_key TEXT PRIMARY KEY, file TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER,
+    kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL, digest TEXT);
+CREATE INDEX IF NOT EXISTS snapshots_digest ON snapshots (digest);
 """
 
 # Outcomes of a fetch that are final: the payload is never fetched again.
@@ -276,9 +280,15 @@ class CorpusStore:
                      location: str | None = None, location_timestamp: str | None = None,
                      text_hash: str | None = None, reason: str | None = None,
                      digest_ok: bool | None = None, size: int | None = None,
-                     extracted: dict | None = None, sites: Iterable[str] = ()) -> None:
-        """Store the outcome of one payload fetch (and its text) in one transaction."""
+                     extracted: dict | None = None, sites: Iterable[str] = (),
+                     snapshot=None, snapshot_kind: str = "response") -> None:
+        """Store the outcome of one payload fetch (its text, and where its snapshot is) in one
+        transaction."""
         with self.transaction():
+            if snapshot is not None:
+                self.db.execute("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?)",
+                                (payload_key, snapshot.file, snapshot.offset, snapshot.length,
+                                 snapshot_kind, url, timestamp, digest))
             if extracted and extracted.get("markdown"):
                 self.db.execute(
                     "INSERT OR IGNORE INTO texts VALUES (?,?,?,?,?,?,?)",
@@ -292,6 +302,41 @@ class CorpusStore:
                  None if digest_ok is None else int(digest_ok), size, time.time()))
             for site in sites:
                 self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
+
+    def snapshot_of_digest(self, digest: str) -> tuple[str, str] | None:
+        """(url, timestamp) of a response record already kept with this payload digest."""
+        row = self.db.execute("SELECT url, timestamp FROM snapshots WHERE digest=? AND kind='response' "
+                              "ORDER BY timestamp LIMIT 1", (digest,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def snapshot_rows(self, site: str | None = None) -> list[tuple]:
+        """(payload key, file, offset, length, kind, url, timestamp, digest) of the kept payloads
+        (of one site's captures), in file order."""
+        if site:
+            return list(self.db.execute(
+                "SELECT s.* FROM snapshots s WHERE s.payload_key IN (SELECT payload_key FROM captures "
+                "WHERE site=?) ORDER BY s.file, s.offset", (site,)))
+        return list(self.db.execute("SELECT * FROM snapshots ORDER BY file, offset"))
+
+    def replace_text(self, payload_key: str, extracted: dict) -> bool:
+        """A payload's text from a new extraction (reextract); True when its text changed."""
+        old = self.db.execute("SELECT text_hash FROM fetches WHERE payload_key=?", (payload_key,)).fetchone()
+        new_hash = extracted["text_hash"] if extracted.get("markdown") else None
+        if old is None or old[0] == new_hash:
+            return False
+        with self.transaction():
+            if new_hash:
+                self.db.execute("INSERT OR IGNORE INTO texts VALUES (?,?,?,?,?,?,?)",
+                                (new_hash, extracted["title"],
+                                 zlib.compress(extracted["markdown"].encode("utf-8"), 6),
+                                 extracted["words"], extracted["language"], extracted["encoding"],
+                                 extracted["extractor"]))
+            self.db.execute("UPDATE fetches SET outcome=?, text_hash=?, reason=? WHERE payload_key=?",
+                            ("text" if new_hash else "no-text", new_hash,
+                             None if new_hash else extracted.get("reason"), payload_key))
+            self.db.execute("INSERT OR IGNORE INTO dirty_sites SELECT DISTINCT site FROM captures "
+                            "WHERE payload_key=?", (payload_key,))
+        return True
 
     def sites_of_key(self, payload_key: str) -> list[str]:
         return [r[0] for r in self.db.execute(
@@ -447,7 +492,8 @@ class StoragePipeline:
             http_status=item.get("http_status"), location=item.get("location"),
             location_timestamp=item.get("location_timestamp"), text_hash=thash, reason=reason,
             digest_ok=item.get("digest_ok"), size=item.get("size"), extracted=extracted,
-            sites=store.sites_of_key(item["payload_key"]) or [item["site"]])
+            sites=store.sites_of_key(item["payload_key"]) or [item["site"]],
+            snapshot=item.get("snapshot"), snapshot_kind=item.get("snapshot_kind", "response"))
         self.stats.inc_value(f"palimpsest/fetch_outcome/{outcome}")
 
     def close_spider(self, spider=None):

@@ -399,7 +399,9 @@ class HistorySpider(scrapy.Spider):
         outcome = self.archive.classify_snapshot(response.status, response.headers.to_unicode_dict(), ts)
         item = {"kind": "payload", "site": site, "payload_key": key, "timestamp": ts, "url": url,
                 "status": status, "digest": digest, "http_status": response.status,
-                "size": len(response.body)}
+                "size": len(response.body), "source": response.url,
+                "headers": [(k.decode("latin-1"), v.decode("latin-1"))
+                            for k, vs in response.headers.items() for v in vs]}
         if outcome.kind == "archived" and 200 <= response.status < 300:
             raw = response.meta.get(RAW_DIGEST_META)
             # the body as received; hashed again only if decompression changed it

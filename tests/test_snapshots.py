@@ -1,0 +1,164 @@
+"""Snapshots kept, versions derived (issue #13): every fetched payload in OUT/snapshots/*.warc.gz,
+valid after a kill, replayable in pywb; reextract rebuilds versions with the archive switched off;
+ingest makes a corpus from WARC files with no HTTP at all."""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.request
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from conftest import change_text, citp, run_palimpsest
+from crawler.pywb_server import PywbServer, make_collection
+from crawler.warcs import Capture, write_warc
+from crawler.wayback import payload_digest
+from ia_fixture import FixtureCapture, IAFixture
+from pipelines.snapshots import SnapshotStore
+
+URL = "http://www.shop.test/privacy"
+OTHER = "https://shop.test/legal/privacy"  # the same payload at another urlkey: a revisit record
+
+
+def pages():
+    _, page, _ = citp("welcomegateapp.com")
+    changed = change_text(page, "We do not provide services or sell products to children.",
+                          "We do not knowingly collect information from children under 13.")
+    return page, changed
+
+
+def warc_records(out: Path) -> list:
+    found = []
+    for f in sorted((out / "snapshots").glob("*.warc.gz")):
+        with f.open("rb") as fh:
+            for r in ArchiveIterator(fh):
+                found.append((r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
+                              r.rec_headers.get_header("WARC-Date"),
+                              r.rec_headers.get_header("WARC-Payload-Digest"),
+                              r.http_headers.get_statuscode() if r.http_headers else None,
+                              r.http_headers.get_header("Content-Type") if r.http_headers else None,
+                              r.content_stream().read()))
+    return found
+
+
+@pytest.fixture
+def crawled(tmp_path):
+    page, changed = pages()
+    caps = [FixtureCapture(URL, "20150909233027", page),
+            FixtureCapture(URL, "20170101000000", changed),
+            FixtureCapture(URL, "20180101000000", status=301, location=OTHER),
+            FixtureCapture(OTHER, "20180101000010", changed)]
+    fixture = IAFixture(caps).start()
+    seeds = tmp_path / "seeds.csv"
+    seeds.write_text(f"site,url\nshop.test,{URL}\n")
+    out = tmp_path / "out"
+    r = run_palimpsest("crawl", str(seeds), "--out", str(out), "--archive", fixture.url, "--dialect", "ia",
+                       "--cdx-per-minute", "0", "--snapshots-per-second", "0")
+    fixture.stop()  # from here on, nothing can be asked of the archive
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out, seeds, page, changed
+
+
+def test_every_fetched_payload_is_kept_as_warc(crawled):
+    out, _, page, changed = crawled
+    assert not list((out / "snapshots" / ".open").glob("*"))  # closed and moved into place
+    records = warc_records(out)
+    responses = [r for r in records if r[0] == "response"]
+    assert {(r[1], r[2], r[4]) for r in responses} == {
+        (URL, "2015-09-09T23:30:27Z", "200"), (URL, "2017-01-01T00:00:00Z", "200"),
+        (URL, "2018-01-01T00:00:00Z", "301")}
+    body = {r[2]: r for r in responses}["2015-09-09T23:30:27Z"]
+    assert body[6] == page and body[3] == f"sha1:{payload_digest(page)}"
+    assert body[5].startswith("text/html")  # X-Archive-Orig-Content-Type back to Content-Type
+    revisit = [r for r in records if r[0] == "revisit"]
+    assert [(r[1], r[3]) for r in revisit] == [(OTHER, f"sha1:{payload_digest(changed)}")]
+    assert any(r[0] == "metadata" and b"via: http://127.0.0.1" in r[6] for r in records)
+    assert any(r[0] == "warcinfo" for r in records)
+
+
+def test_reextract_rebuilds_versions_without_the_archive(crawled):
+    out, _, _, _ = crawled
+    files = {p.relative_to(out): p.read_bytes() for p in (out / "policies").rglob("*.md")}
+    changes = (out / "changes.csv").read_text()
+    db = sqlite3.connect(out / "corpus.sqlite")
+    # an older extractor's output: texts that differ, versions gone, change log stale
+    db.execute("UPDATE fetches SET text_hash='stale' WHERE outcome='text'")
+    db.execute("DELETE FROM versions")
+    db.commit()
+    db.close()
+    for p in (out / "policies").rglob("*.md"):
+        p.unlink()
+    r = run_palimpsest("reextract", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "no archive request" in r.stderr
+    assert {p.relative_to(out): p.read_bytes() for p in (out / "policies").rglob("*.md")} == files
+    assert (out / "changes.csv").read_text() == changes
+
+
+def test_our_snapshots_replay_in_pywb(crawled, wayback_bin, tmp_path):
+    out, _, page, _ = crawled
+    root = tmp_path / "replay"
+    make_collection(root, "mine", sorted((out / "snapshots").glob("*.warc.gz")), wayback_bin)
+    with PywbServer(root, wayback_bin) as server:
+        got = urllib.request.urlopen(f"{server.url}/mine/20150909233027id_/{URL}", timeout=30).read()
+    assert got == page
+
+
+def test_a_killed_run_leaves_valid_warcs(tmp_path):
+    store = SnapshotStore(tmp_path)
+    refs = [store.write_response(URL, f"2015010{i}000000", 200, [("Content-Type", "text/html")],
+                                 f"<p>payload {i}</p>".encode() * 50, None) for i in range(1, 4)]
+    store.fh.flush()
+    open_file = store.open_dir / store.name
+    data = open_file.read_bytes()
+    store.fh.close()  # as a kill -9 leaves it: open, the last record cut in the middle
+    open_file.write_bytes(data[: refs[-1].offset + refs[-1].length // 2])
+    again = SnapshotStore(tmp_path)  # the next run
+    assert not list(again.open_dir.glob("*"))
+    kept = list((tmp_path / "snapshots").glob("*.warc.gz"))
+    assert len(kept) == 1
+    with kept[0].open("rb") as fh:
+        bodies = [r.content_stream().read() for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert bodies == [f"<p>payload {i}</p>".encode() * 50 for i in (1, 2)]
+    assert again.read(refs[0])[0] == bodies[0]
+
+
+def test_ingest_a_warc_with_no_server(tmp_path):
+    page, changed = pages()
+    warc = write_warc(tmp_path / "theirs.warc.gz", [
+        Capture("http://shop.test:80/privacy", "20150909233027", page),  # another spelling: same urlkey
+        Capture("https://www.shop.test/privacy", "20160101000000", page, revisit=True),
+        Capture("http://www.shop.test/privacy", "20170101000000", changed),
+        Capture("http://www.shop.test/about", "20170101000000", b"<html>not a policy</html>"),
+    ])
+    seeds = tmp_path / "seeds.csv"
+    seeds.write_text(f"site,url\nshop.test,{URL}\n")
+    out = tmp_path / "out"
+    r = run_palimpsest("ingest", str(warc), "--seeds", str(seeds), "--out", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    versions = sorted(p.stem for p in (out / "policies" / "shop.test").glob("*.md"))
+    assert versions == ["20150909233027", "20170101000000"]
+    db = sqlite3.connect(out / "corpus.sqlite")
+    assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 3  # /about is not a seed
+    assert db.execute("SELECT count(*) FROM fetches").fetchone()[0] == 2  # the revisit: no payload
+    rows = list(open(out / "changes.csv"))
+    assert len(rows) == 2  # header + one change
+    first = (out / "policies" / "shop.test" / "20150909233027.md").read_text()
+    assert "archived on 2015-09-09" in first and "http%3A//shop.test%3A80/privacy" in first
+    # an ingested corpus can be re-derived too
+    assert run_palimpsest("reextract", str(out)).returncode == 0
+
+
+def test_no_snapshots_option(tmp_path):
+    page, _ = pages()
+    fixture = IAFixture([FixtureCapture(URL, "20150909233027", page)]).start()
+    seeds = tmp_path / "seeds.csv"
+    seeds.write_text(f"site,url\nshop.test,{URL}\n")
+    try:
+        r = run_palimpsest("crawl", str(seeds), "--out", str(tmp_path / "o"), "--archive", fixture.url,
+                           "--dialect", "ia", "--no-snapshots", "--cdx-per-minute", "0")
+    finally:
+        fixture.stop()
+    assert r.returncode == 0 and not (tmp_path / "o" / "snapshots").exists()
