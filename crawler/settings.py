@@ -30,11 +30,17 @@ PALIMPSEST_BLOCKED_RECHECK_DAYS = 30
 # Set by `crawl --discover` (epoch seconds): URLs whose CDX listing was stored since then (by
 # discovery) are not queried again by the history crawl. 0 = always query.
 PALIMPSEST_CDX_FRESH_SINCE = 0  # a URL the archive blocks is asked about again after this
+PALIMPSEST_MAX_429_RETRIES = 30  # a request answered 429 this many times in a row is given up
 PALIMPSEST_RETRY_TIMES = 5  # for 5xx/504 and transport errors
 PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each time
 # Distributed crawls: workers with the same rate group share one limit held in Redis. Give
 # workers that leave through different IPs different groups (e.g. the machine's public IP).
 PALIMPSEST_RATE_GROUP = "default"
+# Set by `crawl --distributed` and `worker` (crawler.cli.distributed_settings), not by hand:
+PALIMPSEST_DISTRIBUTED = False  # the crawl is shared through Redis
+PALIMPSEST_JOB = None  # the distributed job's name
+PALIMPSEST_ROLE = None  # 'coordinator' | 'worker'
+PALIMPSEST_RATE_GATE = "default"  # 'default' (in-process gate) | 'redis' (one gate for all workers)
 
 # -- Discovery ------------------------------------------------------------------------------------
 PALIMPSEST_POLICY_THRESHOLD = 0.5  # classifier probability above which a page is a privacy policy
