@@ -13,8 +13,8 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.options import (EXIT_USAGE, UsageError, check_archive, check_date, check_every,
-                             check_out, check_range, check_seed_file, check_settings,
+from crawler.options import (EXIT_SOME_FAILED, EXIT_USAGE, UsageError, check_archive, check_date,
+                             check_every, check_out, check_range, check_seed_file, check_settings,
                              crawl_exit_code)
 from scrapy.settings import Settings
 
@@ -594,19 +594,16 @@ def build_parser() -> argparse.ArgumentParser:
     ig.add_argument("--workers", type=int, help="processes for the change measures")
     ig.set_defaults(func=cmd_ingest)
 
-    xt = sub.add_parser("extract", help="what the corpus would hold for saved pages (HTML, PDF, .gz)")
-    xt.add_argument("files", nargs="+")
-    xt.add_argument("--url", help="the page's URL (relative links resolve against it)")
-    xt.add_argument("--content-type", help="the page's Content-Type, e.g. 'text/html; charset=latin-1'")
-    xt.add_argument("--jsonl", action="store_true", help="one JSON object per file")
-    xt.set_defaults(func=cmd_extract)
-
-    cl = sub.add_parser("classify", help="is a saved page a privacy policy? (kind and probability)")
-    cl.add_argument("files", nargs="+")
-    cl.add_argument("--url", help="the page's URL")
-    cl.add_argument("--content-type", help="the page's Content-Type")
-    cl.add_argument("--jsonl", action="store_true", help="one JSON object per file")
-    cl.set_defaults(func=cmd_classify)
+    for name, func, what in (("extract", cmd_extract, "what the corpus would hold for saved pages "
+                                                      "(HTML, PDF, .gz)"),
+                             ("classify", cmd_classify, "is a saved page a privacy policy? (kind and "
+                                                        "probability)")):
+        pf = sub.add_parser(name, help=what)
+        pf.add_argument("files", nargs="+")
+        pf.add_argument("--url", help="the page's URL (relative links resolve against it)")
+        pf.add_argument("--content-type", help="the page's Content-Type, e.g. 'text/html; charset=latin-1'")
+        pf.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+        pf.set_defaults(func=func)
 
     ln = sub.add_parser("links", help="a saved page's links to its privacy policy, best first")
     ln.add_argument("file")

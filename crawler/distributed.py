@@ -18,7 +18,6 @@ What lives in Redis, under ``palimpsest:<job>:``:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import pickle

@@ -15,13 +15,10 @@ that the corpus's own captures replay in pywb (``wb-manager add COLL OUT/snapsho
 
 from __future__ import annotations
 
-import gzip
 import io
 import logging
 import os
-import time
 import uuid
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path

@@ -176,6 +176,21 @@ def scenario(pywb, tmp_path_factory) -> ArchiveScenario:
 UNLIMITED = ["--cdx-per-minute", "0", "--snapshots-per-second", "0"]
 
 
+def headless_chromium(tmp_path: Path) -> tuple[str, list[str]]:
+    """Debian's Chromium and the flags that run it headless here (no network, a fresh profile);
+    skips, or fails in CI, where it is missing."""
+    import shutil
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium not installed")
+    return browser, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     f"--user-data-dir={tmp_path / 'profile'}"]
+
+
 def run_palimpsest(*args: str, timeout: float = 180, env: dict | None = None,
                    cwd: Path = REPO) -> subprocess.CompletedProcess:
     """Run the real command line in a subprocess (Twisted's reactor cannot restart in-process)."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from conftest import EZINE_URL, UNLIMITED, run_palimpsest
+from conftest import EZINE_URL, UNLIMITED, headless_chromium, run_palimpsest
 from pipelines.changes import compare
 
 
@@ -93,25 +92,14 @@ def test_export_git_history(history_out, tmp_path):
     assert any("share your information only with our advertising partners" in line for line in added)
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
 def test_report_in_headless_chromium(history_out, tmp_path):
     r = run_palimpsest("report", str(history_out))
     assert r.returncode == 0, r.stderr
     page = history_out / "report" / "ezinearticlesnetwork.com.html"
     html = page.read_text()
     assert "&lt;script&gt;alert(" in html and "<script" not in html.lower()
-    browser = _chromium()
-    if browser is None:
-        import os
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
-        pytest.skip("chromium not installed")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
+    browser, flags = headless_chromium(tmp_path)
+    flags += ["--enable-logging=stderr", "--v=0"]
     dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True,
                          text=True, timeout=120)
     assert "id=\"timeline\"" in dom.stdout and "class=\"change\"" in dom.stdout

@@ -85,7 +85,7 @@ def test_news_in_chinese_is_not_a_policy():
 
 
 def test_classify_command(tmp_path):
-    (tmp_path / "zh.html").write_text(f"<html><head><title>隐私政策</title></head><body><div>"
+    (tmp_path / "zh.html").write_text("<html><head><title>隐私政策</title></head><body><div>"
                                       + "".join(f"<p>{line}</p>" for line in ZH_POLICY.splitlines()[1:])
                                       + "</div></body></html>", encoding="utf-8")
     (tmp_path / "news.html.gz").write_bytes(gzip.compress(

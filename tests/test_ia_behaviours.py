@@ -4,7 +4,6 @@ resumeKey paging, rewritten redirects, 302-to-nearest, 429 storms, refused conne
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 

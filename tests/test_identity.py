@@ -3,7 +3,7 @@ preprocessing (Cloudflare e-mail, XML declarations, PDFs). No servers: milliseco
 
 from __future__ import annotations
 
-from crawler.plan import Planned, edge_second, fetchable, is_textual_mime, plan_keys
+from crawler.plan import edge_second, fetchable, is_textual_mime, plan_keys
 from crawler.wayback import CdxRecord
 from pipelines.extraction import (cloudflare_email, decode_cloudflare_emails, extract_policy,
                                   strip_xml_declaration)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import headless_chromium
 from crawler.wayback import CdxRecord
 from pipelines.report import write_report
 from pipelines.seedformat import text_hash
@@ -84,24 +85,8 @@ def test_index_charts_and_table(report):
     assert "12 sites" in index and "id='sites'" in index
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-def _browser(tmp_path: Path):
-    browser = _chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
-        pytest.skip("chromium not installed")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    return browser, flags
-
-
 def test_index_filter_and_sort_in_chromium(report, tmp_path):
-    browser, flags = _browser(tmp_path)
+    browser, flags = headless_chromium(tmp_path)
     uri = (report / "index.html").as_uri()
     dom = subprocess.run([browser, *flags, "--dump-dom", uri + "#filter=site01"],
                          capture_output=True, text=True, timeout=120).stdout

@@ -97,6 +97,16 @@ def test_reextract_rebuilds_versions_without_the_archive(crawled):
     assert (out / "changes.csv").read_text() == changes
 
 
+def test_reextract_with_a_lost_snapshot_file_names_it_and_keeps_the_text(crawled):
+    out, _, _, _ = crawled
+    files = {p.relative_to(out): p.read_bytes() for p in (out / "policies").rglob("*.md")}
+    for f in (out / "snapshots").glob("*.warc.gz"):
+        f.write_bytes(b"not a warc any more")
+    r = run_palimpsest("reextract", str(out))
+    assert r.returncode == 1 and "its text is left as it was" in r.stderr, r.stderr[-2000:]
+    assert {p.relative_to(out): p.read_bytes() for p in (out / "policies").rglob("*.md")} == files
+
+
 def test_our_snapshots_replay_in_pywb(crawled, wayback_bin, tmp_path):
     out, _, page, _ = crawled
     root = tmp_path / "replay"
