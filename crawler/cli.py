@@ -430,6 +430,35 @@ def cmd_export_git(args) -> int:
     return 0
 
 
+def cmd_watch(args) -> int:
+    check_out(args.out)
+    check_seed_file(args.seeds)
+    settings = check_settings(args.set)
+    settings["PALIMPSEST_OUT"] = args.out
+    if args.contact:
+        settings["PALIMPSEST_CONTACT"] = args.contact
+    if args.save_api:
+        check_archive(args.save_api.rsplit("/save", 1)[0] if "/save" in args.save_api else args.save_api)
+        settings["PALIMPSEST_SAVE_API"] = args.save_api
+    settings["PALIMPSEST_SAVE"] = args.save
+    if args.quiet:
+        settings["LOG_LEVEL"] = "WARNING"
+    process = crawler_process(project_settings(settings))
+    process.crawl("watch", seeds=args.seeds, out=args.out)
+    process.start()
+    summary_path = Path(args.out) / "last_run.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    print(f"watch finished ({summary.get('finish_reason', '?')}): {summary.get('live_checked', 0)} "
+          f"live checks, {summary.get('live_changed', 0)} changed, {summary.get('live_unchanged', 0)} "
+          f"unchanged, {summary.get('live_saved', 0)} saved to the Wayback Machine, "
+          f"{summary.get('live_save_failed', 0)} saves failed (asked again next run), "
+          f"{summary.get('errors', 0)} errors", file=sys.stderr)
+    if summary.get("failed_sites"):
+        print(f"  sites that failed {len(summary['failed_sites'])}: "
+              + ", ".join(summary["failed_sites"][:20]), file=sys.stderr)
+    return 0 if summary.get("finish_reason") == "finished" and not summary.get("failed_sites") else 1
+
+
 def cmd_reextract(args) -> int:
     from pipelines.rederive import reextract
 
@@ -579,6 +608,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("out")
     ex.add_argument("repo")
     ex.set_defaults(func=cmd_export_git)
+
+    wt = sub.add_parser("watch", help="check the live policies now; save changed ones to the "
+                                      "Wayback Machine (for cron: hourly or daily)")
+    wt.add_argument("seeds", help="CSV with header site,url, or a list of policy URLs")
+    wt.add_argument("--out", required=True, help="the corpus (live versions join the archived ones)")
+    wt.add_argument("--save", dest="save", action="store_true", default=True,
+                    help="ask Save Page Now to archive a changed policy (default)")
+    wt.add_argument("--no-save", dest="save", action="store_false", help="do not ask Save Page Now")
+    wt.add_argument("--save-api", help="Save Page Now endpoint (default https://web.archive.org/save/)")
+    wt.add_argument("--contact", help="your e-mail or URL, sent in the User-Agent")
+    wt.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                    help="any Scrapy or PALIMPSEST_* setting")
+    wt.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    wt.set_defaults(func=cmd_watch)
 
     rx = sub.add_parser("reextract", help="extract the kept snapshots again and rebuild versions "
                                         "and changes (no archive request)")

@@ -49,6 +49,14 @@ PALIMPSEST_POLICY_THRESHOLD = 0.5  # classifier probability above which a page i
 PALIMPSEST_SNAPSHOTS = True
 PALIMPSEST_SNAPSHOT_MAX_BYTES = 1_000_000_000  # a WARC file is closed past this size
 
+# -- Live watch (palimpsest watch) and Save Page Now ---------------------------------------------
+PALIMPSEST_SAVE = True  # ask Save Page Now to archive a changed live policy (--no-save: off)
+PALIMPSEST_SAVE_API = "https://web.archive.org/save/"  # --save-api: another Save Page Now endpoint
+PALIMPSEST_SAVES_PER_MINUTE = 15  # Save Page Now's documented limit
+PALIMPSEST_SAVE_TRIES = 3  # waybackpy's tries for one save
+PALIMPSEST_SAVE_RETRY_DELAY = 5  # seconds between them
+PALIMPSEST_SAVE_PAUSE_429 = 300  # after a 429, no save for this long (the rest wait for the next run)
+
 # -- Extraction -----------------------------------------------------------------------------------
 PALIMPSEST_EXTRACT_WORKERS = None  # worker processes; None = CPU count, 0 = in the reactor
 PALIMPSEST_EXTRACT_TIMEOUT = 300  # seconds one page may take before its worker is replaced

@@ -72,6 +72,7 @@ class Change:
     topics: list[str] = field(default_factory=list)
     moved_paragraphs: int = 0
     extractor_changed: bool = False
+    source: str = "archive"  # 'live': the new version is a live check (palimpsest watch)
 
     def row(self) -> dict:
         d = asdict(self)
@@ -81,7 +82,7 @@ class Change:
 
 CSV_FIELDS = ["site", "url", "previous_timestamp", "timestamp", "changed_after", "changed_by",
               "similarity", "words_added", "words_removed", "sections_changed", "kind", "score",
-              "topics", "moved_paragraphs", "extractor_changed"]
+              "topics", "moved_paragraphs", "extractor_changed", "source"]
 
 
 def words(text: str) -> list[str]:
@@ -292,7 +293,9 @@ def site_changes(store, site: str) -> list[Change]:
         changed_after = timeline[i - 1] if i > 0 else pts
         out.append(Change(site=site, url=url, previous_timestamp=pts, timestamp=ts,
                           changed_after=changed_after, changed_by=ts,
-                          extractor_changed=pext != ext, **measure(store, phash, thash)))
+                          extractor_changed=pext != ext,
+                          source="live" if store.live_capture(site, ts) else "archive",
+                          **measure(store, phash, thash)))
     return out
 
 

@@ -32,7 +32,8 @@ def site_feed(site: str, changes: list[Change]) -> str:
             continue
         e = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(e, f"{{{ATOM}}}title").text = (
-            f"{site} privacy policy: {c.kind} change ({c.changed_by[:4]}-{c.changed_by[4:6]}-{c.changed_by[6:8]})")
+            f"{site} privacy policy: {c.kind} change ({c.changed_by[:4]}-{c.changed_by[4:6]}-{c.changed_by[6:8]}"
+            f"{', seen live' if c.source == 'live' else ''})")
         ET.SubElement(e, f"{{{ATOM}}}id").text = f"urn:palimpsest:change:{site}:{c.timestamp}"
         ET.SubElement(e, f"{{{ATOM}}}updated").text = _iso(c.changed_by)
         ET.SubElement(e, f"{{{ATOM}}}link", href=wayback_link(c.timestamp, c.url))

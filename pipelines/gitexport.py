@@ -54,11 +54,16 @@ def export_git(store, repo: str | Path) -> int:
     for mark, (site, ts, url, thash, words, lang, extractor) in enumerate(todo, start=1):
         exported.add(f"{site}@{ts}")
         when = int(parse_timestamp(ts).timestamp())
-        meta = {"site": site, "timestamp": ts, "url": url, "snapshot": wayback_link(ts, url),
+        live = store.live_capture(site, ts)
+        snapshot_ts = live[1] if live else ts
+        meta = {"site": site, "timestamp": ts, "url": url,
+                "snapshot": wayback_link(snapshot_ts, url) if snapshot_ts else None,
+                "source": "live" if live else "archive",
                 "text_hash": thash, "words": words, "language": lang, "extractor": extractor}
-        message = (f"{site} (archived on {ts[:4]}-{ts[4:6]}-{ts[6:8]})\n\n"
+        how = "checked live" if live else "archived"
+        message = (f"{site} ({how} on {ts[:4]}-{ts[4:6]}-{ts[6:8]})\n\n"
                    f"{json.dumps(meta, indent=2)}\n").encode()
-        doc = render_document(site, ts, url, store.text(thash)).encode()
+        doc = render_document(site, ts, url, store.text(thash), live=live).encode()
         stream += f"commit {BRANCH}\nmark :{mark}\n".encode()
         stream += f"author Palimpsest <palimpsest@localhost> {when} +0000\n".encode()
         stream += f"committer Palimpsest <palimpsest@localhost> {when} +0000\n".encode()

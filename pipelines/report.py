@@ -158,6 +158,7 @@ def site_page(store, site: str) -> tuple[str, list[Change]]:
         body.append("<p>No change: one version in the whole history.</p>")
     for c in changes:
         flag = " (extractor changed: not a policy change)" if c.extractor_changed else ""
+        flag += " · seen live (palimpsest watch)" if c.source == "live" else ""
         body.append(
             f"<section class='change' id='change-{e(c.timestamp)}'><h3 class='kind-{e(c.kind)}'>"
             f"{_date(c.changed_by)}: {e(c.kind)}{flag}</h3><p>Changed after {_date(c.changed_after)} "

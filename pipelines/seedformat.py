@@ -30,8 +30,26 @@ def header_line(site: str, timestamp: str, url: str) -> str:
     return HEADER_TEMPLATE.format(site=site, date=date, link=wayback_link(timestamp, url))
 
 
-def render_document(site: str, timestamp: str, url: str, markdown: str) -> str:
-    return f"{header_line(site, timestamp, url)}\n\n{markdown.rstrip(chr(10))}\n"
+LIVE_TEMPLATE = (
+    "> *The following text is extracted and transformed from the {site} privacy policy as served "
+    "live at {url} on {date}. It is not archived in the Wayback Machine yet; the next watch run "
+    "asks the Wayback Machine to save it.*"
+)
+
+
+def render_document(site: str, timestamp: str, url: str, markdown: str,
+                    live: tuple[str, str | None] | None = None) -> str:
+    """A version file. ``live``: (url, saved timestamp or None) of a live check: saved, the header
+    links the Wayback snapshot that Save Page Now made, exactly as for a historical capture; not
+    saved yet, the header says it is a live capture."""
+    if live is None:
+        header = header_line(site, timestamp, url)
+    elif live[1]:
+        header = header_line(site, live[1], live[0])
+    else:
+        header = LIVE_TEMPLATE.format(site=site, url=live[0],
+                                      date=parse_timestamp(timestamp).strftime("%Y-%m-%d"))
+    return f"{header}\n\n{markdown.rstrip(chr(10))}\n"
 
 
 @dataclass(frozen=True)

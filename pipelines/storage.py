@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from crawler.items import LEASE_META
-from crawler.wayback import CdxRecord
+from crawler.wayback import CdxRecord, surt_key
 from pipelines.seedformat import IDENTITY_VERSION, render_document, text_hash, version_path
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     payload_key TEXT PRIMARY KEY, file TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER,
     kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL, digest TEXT);
 CREATE INDEX IF NOT EXISTS snapshots_digest ON snapshots (digest);
+CREATE TABLE IF NOT EXISTS live (
+    site TEXT NOT NULL, seed_url TEXT NOT NULL, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
+    PRIMARY KEY (site, seed_url));
+CREATE TABLE IF NOT EXISTS live_captures (
+    site TEXT NOT NULL, timestamp TEXT NOT NULL, url TEXT NOT NULL, saved_timestamp TEXT,
+    save_error TEXT, PRIMARY KEY (site, timestamp));
 """
 
 # Outcomes of a fetch that are final: the payload is never fetched again.
@@ -353,6 +359,93 @@ class CorpusStore:
             self.db.execute("INSERT INTO errors VALUES (?,?,?,?,?)",
                             (site, url, timestamp, message, time.time()))
 
+    # -- live checks (palimpsest watch) -----------------------------------------------------------
+    LIVE_SEEN = "live-seen"  # digest of a 'last seen unchanged' capture (it shares a version's text)
+
+    def live_url(self, site: str, seed_url: str) -> str:
+        """Where a seed's live policy is now (it may have moved)."""
+        row = self.db.execute("SELECT url FROM live WHERE site=? AND seed_url=?", (site, seed_url)).fetchone()
+        return row[0] if row else seed_url
+
+    def live_validators(self, site: str, url: str) -> tuple[str | None, str | None]:
+        row = self.db.execute("SELECT etag, last_modified FROM live WHERE site=? AND url=?",
+                              (site, url)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def set_live_validators(self, site: str, seed_url: str, url: str, etag: str | None,
+                            last_modified: str | None) -> None:
+        """The validators of a seed's live page (for conditional requests) and where it is now."""
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO live VALUES (?,?,?,?,?)",
+                            (site, seed_url, url, etag, last_modified))
+
+    def next_live_timestamp(self, site: str, now: str) -> str:
+        """``now``, or one second after the site's latest capture (two checks in one second)."""
+        from datetime import timedelta
+
+        from crawler.wayback import format_timestamp, parse_timestamp
+
+        row = self.db.execute("SELECT max(timestamp) FROM captures WHERE site=?", (site,)).fetchone()
+        if row and row[0] and row[0] >= now:
+            return format_timestamp(parse_timestamp(row[0]) + timedelta(seconds=1))
+        return now
+
+    def latest_text_hash(self, site: str) -> str | None:
+        row = self.db.execute(
+            "SELECT f.text_hash FROM captures c JOIN fetches f ON f.payload_key = c.payload_key "
+            "WHERE c.site=? AND f.outcome='text' ORDER BY c.timestamp DESC LIMIT 1", (site,)).fetchone()
+        return row[0] if row else None
+
+    def live_seen(self, site: str, url: str, ts: str) -> None:
+        """The live text is unchanged at ``ts``: the site's one 'last seen' capture moves here."""
+        row = self.db.execute(
+            "SELECT c.payload_key, c.timestamp FROM captures c JOIN fetches f ON f.payload_key = "
+            "c.payload_key WHERE c.site=? AND f.outcome='text' AND c.digest != ? "
+            "ORDER BY c.timestamp DESC LIMIT 1", (site, self.LIVE_SEEN)).fetchone()
+        if row is None:
+            return
+        key, since = row
+        with self.transaction():
+            self.db.execute("DELETE FROM captures WHERE site=? AND digest=? AND timestamp > ?",
+                            (site, self.LIVE_SEEN, since))
+            self.db.execute("INSERT OR IGNORE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?)",
+                            (site, ts, url, url, surt_key(url), "text/html", 200, self.LIVE_SEEN,
+                             None, key))
+            self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
+
+    def add_live_version(self, site: str, seed_url: str, url: str, ts: str, digest: str,
+                         extracted: dict, saved_ts: str | None, save_error: str | None) -> None:
+        """A changed live text: a capture, its text, and whether the Wayback Machine saved it."""
+        key = f"live:{digest}:{surt_key(url)}"
+        rec = CdxRecord(surt_key(url), ts, url, "text/html", 200, digest, None)
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO urls (site, url, hops) VALUES (?,?,0)", (site, url))
+            self.add_captures(site, url, [(rec, key)])
+            if not self.fetched_keys([key]):
+                self.record_fetch(payload_key=key, timestamp=ts, url=url, status=200, digest=digest,
+                                  outcome="text", http_status=200, text_hash=extracted["text_hash"],
+                                  extracted=extracted, sites=[site], reason="live check")
+            self.db.execute("INSERT OR REPLACE INTO live_captures VALUES (?,?,?,?,?)",
+                            (site, ts, url, saved_ts, save_error))
+            self.db.execute("INSERT INTO live (site, seed_url, url) VALUES (?,?,?) ON CONFLICT "
+                            "(site, seed_url) DO UPDATE SET url=excluded.url", (site, seed_url, url))
+
+    def pending_live_saves(self) -> list[tuple[str, str, str]]:
+        return list(self.db.execute("SELECT site, timestamp, url FROM live_captures WHERE "
+                                    "saved_timestamp IS NULL ORDER BY timestamp"))
+
+    def live_saved(self, site: str, ts: str, saved_ts: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE live_captures SET saved_timestamp=?, save_error=NULL WHERE site=? "
+                            "AND timestamp=?", (saved_ts, site, ts))
+            self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
+
+    def live_capture(self, site: str, ts: str) -> tuple[str, str | None] | None:
+        """(url, saved timestamp or None) when the capture at ``ts`` was a live check."""
+        row = self.db.execute("SELECT url, saved_timestamp FROM live_captures WHERE site=? AND "
+                              "timestamp=?", (site, ts)).fetchone()
+        return (row[0], row[1]) if row else None
+
     # -- versions -------------------------------------------------------------------------------
     def dirty_sites(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT site FROM dirty_sites ORDER BY site")]
@@ -390,9 +483,13 @@ class CorpusStore:
         for ts, (url, thash) in wanted.items():
             path = version_path(self.out, site, ts)
             rel = str(path.relative_to(self.out.resolve()))
-            if have.get(ts, (None, None, None))[:2] == (url, thash) and path.exists():
+            live = self.live_capture(site, ts)
+            if have.get(ts, (None, None, None))[:2] == (url, thash) and path.exists() and live is None:
                 continue
-            atomic_write(path, render_document(site, ts, url, self.text(thash)))
+            document = render_document(site, ts, url, self.text(thash), live=live)
+            if live is not None and path.exists() and path.read_text(encoding="utf-8") == document:
+                continue
+            atomic_write(path, document)
             words, language = self.db.execute(
                 "SELECT words, language FROM texts WHERE text_hash=?", (thash,)).fetchone()
             with self.transaction():
