@@ -27,6 +27,11 @@ CLI_DEFAULTS = {"STATS_DUMP": False, "LOGSTATS_INTERVAL": 0}
 _CHATTY_LOGGERS = ("scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler")
 
 
+# Connections per archive slot when its rate limit is lifted (--cdx-per-minute 0 /
+# --snapshots-per-second 0): what bench/crawl.py measured best on a local pywb.
+LIFTED_CONCURRENCY = {"cdx": 8, "snapshot": 16}
+
+
 def _warnings_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
 
@@ -185,6 +190,14 @@ def _settings_from_args(args) -> dict:
         s["PALIMPSEST_CDX_PER_MINUTE"] = args.cdx_per_minute
     if args.snapshots_per_second is not None:
         s["PALIMPSEST_SNAPSHOTS_PER_SECOND"] = args.snapshots_per_second
+    # Limits lifted (your own archive): more connections too, or the rate was never the limit.
+    if "DOWNLOAD_SLOTS" not in s and (args.cdx_per_minute == 0 or args.snapshots_per_second == 0):
+        s["DOWNLOAD_SLOTS"] = {
+            "wayback-cdx": {"concurrency": LIFTED_CONCURRENCY["cdx"] if args.cdx_per_minute == 0 else 1,
+                            "delay": 0, "jitter": 0},
+            "wayback-snapshot": {"concurrency": LIFTED_CONCURRENCY["snapshot"]
+                                 if args.snapshots_per_second == 0 else 4, "delay": 0, "jitter": 0}}
+        s.setdefault("CONCURRENT_REQUESTS", 32)
     if args.dialect:
         s["PALIMPSEST_ARCHIVE_DIALECT"] = args.dialect
     if args.quiet:
