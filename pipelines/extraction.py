@@ -151,7 +151,7 @@ def _page_title(doc: lxml.html.HtmlElement) -> str:
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of a text's language (py3langid: the maintained langid.py, model shipped
     in the package), or None for too little text."""
-    sample = re.sub(r"\]\([^)]*\)|https?://\S+", " ", text[:5000])
+    sample = re.sub(r"\]\([^)]*\)|https?://\S+", " ", text[:2500])[:1500]  # enough to tell
     if len(re.findall(r"\w+", sample)) < 5:
         return None
     import py3langid
@@ -266,7 +266,9 @@ def _is_chrome(el) -> bool:
     return bool(_CHROME_MARKS.search(marks) or _DIALOG_MARKS.search(marks))
 
 
-_DIALOG_HINT = re.compile(r"(?i)cookie|consent|dialog|aria-modal")
+# A dialog named by the markup itself (not a policy that merely mentions cookies).
+_DIALOG_HINT = re.compile(r"(?i)(?:\b(?:id|class)\s*=\s*[\"'][^\"'>]*(?:cookie|consent|gdpr|onetrust|"
+                          r"cky-|didomi|usercentrics|cmp)|role\s*=\s*[\"']?(?:alert)?dialog|aria-modal|<dialog)")
 
 
 def remove_dialogs(doc: lxml.html.HtmlElement) -> bool:
