@@ -500,6 +500,9 @@ class ExtractionPipeline:
 
     def open_spider(self, spider=None):
         if self.workers > 0:
+            # Load the language model before the workers fork: they share its pages instead of
+            # each loading a copy (the process tree's PSS).
+            detect_language("This privacy policy explains how we collect and use personal data.")
             self.pool = WorkerPool(_extract_to_dict, self.workers, self.timeout, self.stats)
 
     def close_spider(self, spider=None):

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("policy_model.npz")
 KINDS = ("privacy", "terms", "cookie", "other-legal", "other")
@@ -66,6 +65,8 @@ def document(text: str, title: str = "") -> str:
 
 @lru_cache(maxsize=1)
 def _vectorizer():
+    import numpy as np
+
     from sklearn.feature_extraction.text import HashingVectorizer
 
     return HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES,
@@ -79,6 +80,8 @@ def vectorize(docs: list[str]):
 
 @lru_cache(maxsize=1)
 def load_model() -> dict:
+    import numpy as np
+
     if not MODEL_PATH.exists():
         raise FileNotFoundError(f"the classifier model {MODEL_PATH} is missing: reinstall "
                                 "palimpsest, or rebuild it with `python -m pipelines.policy_classifier train`")
@@ -94,6 +97,8 @@ def classify(text: str, title: str = "", model: dict | None = None) -> Verdict:
 
 
 def classify_many(pages: list[tuple[str, str]], model: dict | None = None) -> list[Verdict]:
+    import numpy as np
+
     model = model or load_model()
     x = vectorize([document(t, ti) for t, ti in pages])
     scores = np.asarray(x @ model["coef"].T) + model["intercept"]
@@ -166,6 +171,8 @@ def split(examples: list[Example], test_share: float = 0.2, seed: int = 7):
 
 
 def fit(examples: list[Example], c: float = 20.0) -> dict:
+    import numpy as np
+
     from sklearn.linear_model import LogisticRegression
 
     x = vectorize([document(e.text, e.title) for e in examples])
@@ -199,6 +206,8 @@ def evaluate(model: dict, examples: list[Example], threshold: float = THRESHOLD)
 
 
 def save(model: dict, path: Path = MODEL_PATH) -> None:
+    import numpy as np
+
     np.savez_compressed(path, coef=model["coef"].astype(np.float16),
                         intercept=model["intercept"].astype(np.float32),
                         kinds=np.array(model["kinds"]), meta=np.array(json.dumps(model["meta"])))
