@@ -12,17 +12,18 @@ from __future__ import annotations
 import http.client
 import random
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from loopback import LoopbackServer
 
 FAULTS = ("429", "503", "504", "reset", "slow", "truncate", "garble")
 
 
-class FaultProxy:
+class FaultProxy(LoopbackServer):
     def __init__(self, upstream: str, seed: int = 1, fault_rate: float = 0.5, max_faults: int = 2,
                  slow_seconds: float = 3.0, storm_every: int = 0):
+        super().__init__()
         up = urlsplit(upstream)
         self.up_host, self.up_port = up.hostname, up.port
         self.rng = random.Random(seed)
@@ -33,31 +34,9 @@ class FaultProxy:
         self.plans: dict[str, list[str]] = {}
         self.attempts: dict[str, int] = {}
         self.log: list[tuple[float, str, str, str]] = []
-        self.lock = threading.Lock()
         self.count = 0
         self.storm_left = 0
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                proxy.handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.start()
 
     def _fault_for(self, path: str, kind: str) -> str | None:
         with self.lock:

@@ -25,15 +25,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, quote_plus, unquote_plus, urlsplit
 
 from crawler.wayback import parse_timestamp, payload_digest, surt_key
+from loopback import LoopbackServer
 
 BLOCKED_BODY = (b"<html><body><h1>Blocked Site Error</h1><p>org.archive.wayback.exception."
                 b"AdministrativeAccessControlException: Blocked Site Error</p></body></html>")
@@ -68,10 +67,11 @@ class Script:
     queue: dict[str, list[int]] = field(default_factory=lambda: {"cdx": [], "web": []})
 
 
-class IAFixture:
+class IAFixture(LoopbackServer):
     def __init__(self, captures: list[FixtureCapture], page_size: int = 1000, port: int = 0,
                  opaque_keys: bool = False, repeat_edge_rows: bool = True,
                  blocked: tuple[str, ...] = ()):
+        super().__init__(port)
         # IA's index order: urlkey, timestamp, then the rest of the line (the original URL)
         self.captures = sorted(captures, key=lambda c: (c.urlkey, c.timestamp, c.url))
         self.page_size = page_size
@@ -81,32 +81,6 @@ class IAFixture:
         self.script = Script()
         self.log: list[tuple[float, str, str, int]] = []  # (time, kind, path, status)
         self.connections: set[tuple[str, int]] = set()  # client (host, port) pairs seen
-        self.lock = threading.Lock()
-        fixture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                fixture.handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> "IAFixture":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def requests(self, kind: str | None = None) -> list[tuple[float, str, str, int]]:
         return [r for r in self.log if kind is None or r[1] == kind]
@@ -116,12 +90,7 @@ class IAFixture:
               ) -> None:
         with self.lock:
             self.log.append((time.time(), kind, h.path, status))
-        h.send_response(status)
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
+        self.answer(h, status, body, headers)
 
     def handle(self, h) -> None:
         with self.lock:

@@ -10,50 +10,16 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from loopback import LoopbackServer
 
 
-class _Server:
+class _Server(LoopbackServer):
     def __init__(self):
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                owner.handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
         self.log: list[tuple[str, dict]] = []
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def send(self, h, status: int, body: bytes = b"", headers: dict | None = None) -> None:
-        h.send_response(status)
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
 
     def requests(self, path_prefix: str = "") -> list[tuple[str, dict]]:
         with self.lock:
@@ -72,22 +38,22 @@ class LiveSite(_Server):
         with self.lock:
             self.log.append((h.path, {k.lower(): v for k, v in h.headers.items()}))
         if h.path == "/robots.txt":
-            self.send(h, 200, self.robots.encode(), {"Content-Type": "text/plain"})
+            self.answer(h, 200, self.robots.encode(), {"Content-Type": "text/plain"})
             return
         if h.path in self.moved:
-            self.send(h, 301, b"", {"Location": self.moved[h.path]})
+            self.answer(h, 301, b"", {"Location": self.moved[h.path]})
             return
         if h.path in self.slow:
             time.sleep(self.slow[h.path])
         body = self.pages.get(h.path)
         if body is None:
-            self.send(h, 404, b"<html><body>Not found</body></html>", {"Content-Type": "text/html"})
+            self.answer(h, 404, b"<html><body>Not found</body></html>", {"Content-Type": "text/html"})
             return
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         if h.headers.get("If-None-Match") == etag:
-            self.send(h, 304, b"", {"ETag": etag})
+            self.answer(h, 304, b"", {"ETag": etag})
             return
-        self.send(h, 200, body, {"Content-Type": "text/html; charset=utf-8", "ETag": etag})
+        self.answer(h, 200, body, {"Content-Type": "text/html; charset=utf-8", "ETag": etag})
 
 
 class SavePageNow(_Server):
@@ -104,16 +70,16 @@ class SavePageNow(_Server):
             time.sleep(30)
             return
         if isinstance(fault, int):
-            self.send(h, fault, b"scripted", {"Content-Type": "text/plain"})
+            self.answer(h, fault, b"scripted", {"Content-Type": "text/plain"})
             return
         url = h.path[len("/save/"):]
         ts = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
         with self.lock:
             self.saved.append((url, ts))
         if fault == "link":
-            self.send(h, 200, b"saved", {"Link": f'<{url}>; rel="original", '
+            self.answer(h, 200, b"saved", {"Link": f'<{url}>; rel="original", '
                                                  f'<https://web.archive.org/web/{ts}/{url}>; rel="memento"; '
                                                  f'datetime="x"'})
             return
-        self.send(h, 200, b"<html>saved</html>", {"Content-Location": f"/web/{ts}/{url}",
+        self.answer(h, 200, b"<html>saved</html>", {"Content-Location": f"/web/{ts}/{url}",
                                                    "Content-Type": "text/html"})
