@@ -56,6 +56,7 @@ PALIMPSEST_SAVES_PER_MINUTE = 15  # Save Page Now's documented limit
 PALIMPSEST_SAVE_TRIES = 3  # waybackpy's tries for one save
 PALIMPSEST_SAVE_RETRY_DELAY = 5  # seconds between them
 PALIMPSEST_SAVE_PAUSE_429 = 300  # after a 429, no save for this long (the rest wait for the next run)
+PALIMPSEST_SAVE_TIMEOUT = 120  # seconds one save may take (Save Page Now can hang)
 
 # -- Extraction -----------------------------------------------------------------------------------
 PALIMPSEST_EXTRACT_WORKERS = None  # worker processes; None = CPU count, 0 = in the reactor

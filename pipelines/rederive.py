@@ -44,15 +44,15 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
     snaps = SnapshotStore(out)
     try:
         rows = store.snapshot_rows(site)
-        responses = {r[7]: r for r in rows if r[4] == "response"}
+        # where each payload's bytes are (a revisit's original may belong to another site)
+        responses = {r[7]: r for r in (store.snapshot_rows() if site else rows) if r[4] == "response"}
         jobs = []
         for key, file, offset, length, kind, url, ts, digest in rows:
             outcome = store.db.execute("SELECT outcome FROM fetches WHERE payload_key=?", (key,)).fetchone()
             if not outcome or outcome[0] not in ("text", "no-text"):
                 continue  # redirects and archived error pages have no text to re-derive
             if kind == "revisit":  # the payload is in the response record with its digest
-                original = responses.get(digest) or next(
-                    (r for r in store.snapshot_rows() if r[7] == digest and r[4] == "response"), None)
+                original = responses.get(digest)
                 if original is None:
                     continue
                 file, offset, length = original[1], original[2], original[3]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -52,13 +53,15 @@ class SavePageNow:
     """Save Page Now through waybackpy, rate-limited, with a back-off after a 429."""
 
     def __init__(self, api: str = SAVE_API, user_agent: str = "palimpsest", per_minute: float = 15,
-                 tries: int = 3, retry_delay: float = 5.0, pause_429: float = 300.0):
+                 tries: int = 3, retry_delay: float = 5.0, pause_429: float = 300.0,
+                 timeout: float = 120.0):
         self.api = api if api.endswith("/") else api + "/"
         self.user_agent = user_agent
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self.tries = max(1, tries)
         self.retry_delay = retry_delay
         self.pause_429 = pause_429
+        self.timeout = timeout
         self.next_allowed = 0.0
         self.paused_until = 0.0
         self.lock = asyncio.Lock()
@@ -99,6 +102,26 @@ class SavePageNow:
                 return found
         raise SaveFailed(last)
 
+    async def _in_thread(self, url: str) -> str:
+        """The blocking save in a daemon thread, waited for at most ``timeout`` seconds: waybackpy
+        sets no timeout, and a hung Save Page Now must neither hold the run nor its exit."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def work() -> None:
+            try:
+                result = self._save_blocking(url)
+            except BaseException as exc:  # handed to the waiting coroutine
+                loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
+            else:
+                loop.call_soon_threadsafe(lambda: future.done() or future.set_result(result))
+
+        threading.Thread(target=work, name="save-page-now", daemon=True).start()
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except asyncio.TimeoutError:
+            raise SaveFailed(f"Save Page Now did not answer within {self.timeout:.0f} s") from None
+
     async def save(self, url: str) -> str:
         """The snapshot's timestamp, or SaveFailed. One save at a time, at most the rate."""
         async with self.lock:
@@ -111,7 +134,7 @@ class SavePageNow:
             self.next_allowed = time.monotonic() + self.interval
             self.calls += 1
             try:
-                return await asyncio.to_thread(self._save_blocking, url)
+                return await self._in_thread(url)
             except SaveFailed as exc:
                 if str(exc) == "429":
                     self.paused_until = time.monotonic() + self.pause_429
@@ -134,7 +157,8 @@ class WatchPipeline:
                                s.getfloat("PALIMPSEST_SAVES_PER_MINUTE", 15),
                                s.getint("PALIMPSEST_SAVE_TRIES", 3),
                                s.getfloat("PALIMPSEST_SAVE_RETRY_DELAY", 5.0),
-                               s.getfloat("PALIMPSEST_SAVE_PAUSE_429", 300.0))
+                               s.getfloat("PALIMPSEST_SAVE_PAUSE_429", 300.0),
+                               s.getfloat("PALIMPSEST_SAVE_TIMEOUT", 120.0))
         self.max_bytes = s.getint("PALIMPSEST_MAX_PAGE_BYTES", 20_000_000)
         self.created: set[tuple[str, str]] = set()  # live versions of this run (saves asked already)
 

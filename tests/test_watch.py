@@ -152,3 +152,45 @@ def test_a_killed_watch_loses_nothing(servers, tmp_path):
     for n in range(4):
         files = versions(out, f"s{n}.test")
         assert len(files) == 1 and f"Site {n}." in files[0].read_text()
+
+
+def test_save_page_now_answers(servers):
+    """The Save Page Now client on the answers it gives: a Content-Location header, a memento Link
+    header, 5xx answers asked again, a 429 never retried (and no further save for a while), a hang
+    given up after the timeout."""
+    import asyncio
+
+    from pipelines.watch import SaveFailed
+    from pipelines.watch import SavePageNow as Client
+
+    _, spn = servers
+
+    async def main():
+        client = Client(f"{spn.url}/save/", per_minute=0, tries=3, retry_delay=0, pause_429=300,
+                        timeout=2)
+        got = [await client.save("http://a.test/p")]
+        spn.script = ["link"]
+        got.append(await client.save("http://a.test/q"))
+        spn.script = [503, 502]
+        got.append(await client.save("http://a.test/r"))
+        outcomes = []
+        spn.script = ["hang"]
+        try:
+            await client.save("http://a.test/hang")
+        except SaveFailed as exc:
+            outcomes.append(str(exc))
+        spn.script = [429]
+        for _ in range(2):
+            try:
+                await client.save("http://a.test/z")
+            except SaveFailed as exc:
+                outcomes.append(str(exc))
+        return got, outcomes
+
+    got, outcomes = asyncio.run(main())
+    assert got == [ts for _, ts in spn.saved] and all(len(ts) == 14 for ts in got)
+    assert "within 2 s" in outcomes[0]
+    assert "answered 429" in outcomes[1]  # the refusal itself
+    assert "refused a save less than 300 s ago" in outcomes[2]  # and no request during the pause
+    assert len([p for p, _ in spn.requests("/save/http://a.test/z")]) == 1  # no hammering
+    assert len(spn.requests("/save/http://a.test/r")) == 3  # two 5xx, then the snapshot
