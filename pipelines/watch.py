@@ -112,7 +112,7 @@ class SavePageNow:
             try:
                 result = self._save_blocking(url)
             except BaseException as exc:  # handed to the waiting coroutine
-                loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
+                loop.call_soon_threadsafe(lambda e=exc: future.done() or future.set_exception(e))
             else:
                 loop.call_soon_threadsafe(lambda: future.done() or future.set_result(result))
 
