@@ -28,7 +28,7 @@ from pipelines.workers import ExtractionFailed, WorkerPool
 
 logger = logging.getLogger(__name__)
 EXTRACTOR_VERSION = "readability+html2text/2"
-WIDE_RATIO = 1.25  # the coverage container replaces Readability's cut when it holds this much more
+WIDE_RATIO = 1.1  # the coverage container replaces Readability's cut when it holds this much more
 PDF_EXTRACTOR_VERSION = "pypdf/1"
 
 
