@@ -15,8 +15,10 @@ milliseconds:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
+from urllib.parse import urlsplit
 
 from crawler.wayback import CdxRecord
 
@@ -24,6 +26,8 @@ HTML_MIMES = ("text/html", "application/xhtml+xml", "text/plain", "application/x
 PDF_MIMES = ("application/pdf", "application/x-pdf")
 TEXT_MIMES = HTML_MIMES + PDF_MIMES
 UNKNOWN_MIMES = ("", "unk", "-", "unknown", "warc/revisit", "application/octet-stream")
+_BINARY_PATH = re.compile(r"(?i)\.(png|jpe?g|gif|webp|svg|ico|bmp|tiff?|woff2?|ttf|otf|eot|css|js|"
+                          r"mp[34]|webm|avi|mov|zip|gz|tgz|rar|7z|exe|dmg|swf)$")
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,12 @@ class Planned:
 
     @property
     def is_textual(self) -> bool:
-        return is_textual_mime(self.mimetype) or self.record.is_redirect
+        if self.record.is_redirect:
+            return True
+        if (self.mimetype or "").lower() in UNKNOWN_MIMES and _BINARY_PATH.search(
+                urlsplit(self.record.url).path):
+            return False  # type unknown, but the URL names an image, font, script or stylesheet
+        return is_textual_mime(self.mimetype)
 
 
 def is_textual_mime(mimetype: str | None) -> bool:

@@ -29,6 +29,11 @@ def test_revisit_resolved_from_the_corpus_when_the_answer_lacks_the_original():
     assert (planned[0].payload_key, planned[0].mimetype) == ("200:D1:com,x)/p.pdf", "application/pdf")
     unresolved = plan_keys([rec("20160101000000", "http://y.com/p", "warc/revisit", None)])[0]
     assert unresolved.payload_key.startswith("revisit:") and unresolved.is_textual
+    # never downloaded to be discarded: an unresolved revisit whose URL names an image is skipped
+    logo = plan_keys([rec("20160101000000", "http://y.com/logo.PNG", "warc/revisit", None)])[0]
+    assert not logo.is_textual
+    pdf = plan_keys([rec("20160101000000", "http://y.com/privacy.pdf", "warc/revisit", None)])[0]
+    assert pdf.is_textual  # PDFs are extracted
 
 
 def test_what_is_fetched():
