@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from enum import Enum
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Iterable, Mapping
@@ -174,11 +175,35 @@ class CdxPage:
     resume_key: str | None = None
 
 
+class TextEnum(str, Enum):
+    """An enum whose members are their string values everywhere: comparisons, SQLite, JSON, logs
+    and f-strings (Python 3.11 formats a str-mixin enum by its name otherwise)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class Answer(TextEnum):
+    """What an ``id_`` answer is. ARCHIVED_* are the site's own answers as captured (with
+    Memento-Datetime); the others are the archive's own (no capture behind them)."""
+
+    ARCHIVED = "archived"  # the captured response (any status the site gave, 429 included)
+    ARCHIVED_REDIRECT = "archived-redirect"  # the site redirected when it was captured: data
+    ARCHIVE_REDIRECT = "archive-redirect"  # the archive sends us to another capture: not data
+    MISSING = "missing"  # the archive has no such capture
+    RATE_LIMITED = "rate-limited"  # the archive's own 429
+    BLOCKED = "blocked"  # the archive refuses (excluded or blocked URL)
+    ERROR = "error"  # anything else the archive answered
+
+
 @dataclass(frozen=True)
 class SnapshotOutcome:
     """What a snapshot (``id_``) response turned out to be."""
 
-    kind: str  # 'archived' | 'archived-redirect' | 'archive-redirect' | 'missing' | 'rate-limited' | 'blocked' | 'error'
+    kind: Answer
     status: int
     memento_datetime: str | None = None  # 14 digits
     location: str | None = None  # for redirects: the original (unrewritten) target URL
@@ -224,17 +249,17 @@ def archive_for_crawl(archive: str | None, dialect: str | None, settings) -> tup
 def raise_for_outcome(outcome: SnapshotOutcome, url: str, timestamp: str) -> None:
     """Raise the explicit error for an answer that is not an archived response."""
     where = f"{url} at {timestamp}"
-    if outcome.kind == "rate-limited":
+    if outcome.kind == Answer.RATE_LIMITED:
         raise RateLimitedError(f"the archive rate-limited the request for {where} (HTTP 429)")
-    if outcome.kind == "blocked":
+    if outcome.kind == Answer.BLOCKED:
         raise BlockedError(f"the archive refused {where} (HTTP {outcome.status}: excluded or blocked)")
-    if outcome.kind == "missing":
+    if outcome.kind == Answer.MISSING:
         raise MissingSnapshotError(f"the archive has no capture of {where}")
-    if outcome.kind == "archive-redirect":
+    if outcome.kind == Answer.ARCHIVE_REDIRECT:
         raise ArchiveRedirectError(f"the archive redirected {where} to another capture "
                                    f"({outcome.location_timestamp or outcome.location})",
                                    outcome.location_timestamp, outcome.location)
-    if outcome.kind == "error":
+    if outcome.kind == Answer.ERROR:
         raise WaybackError(f"the archive answered HTTP {outcome.status} for {where}")
 
 
@@ -324,30 +349,30 @@ class Archive:
                 memento_ts = None
         archived = is_archived_answer(headers)
         if status == 429 and not archived:
-            return SnapshotOutcome("rate-limited", status)
+            return SnapshotOutcome(Answer.RATE_LIMITED, status)
         location = headers.get("Location")
         if archived:
             if 300 <= status < 400 and location:
                 target_ts, target = self.unwrap_location(location)
-                return SnapshotOutcome("archived-redirect", status, memento_ts, target, target_ts)
-            return SnapshotOutcome("archived", status, memento_ts)
+                return SnapshotOutcome(Answer.ARCHIVED_REDIRECT, status, memento_ts, target, target_ts)
+            return SnapshotOutcome(Answer.ARCHIVED, status, memento_ts)
         if 300 <= status < 400 and location:
             target_ts, target = self.unwrap_location(location)
-            return SnapshotOutcome("archive-redirect", status, None, target, target_ts)
+            return SnapshotOutcome(Answer.ARCHIVE_REDIRECT, status, None, target, target_ts)
         if status == 404:
-            return SnapshotOutcome("missing", status)
+            return SnapshotOutcome(Answer.MISSING, status)
         if status == 403:
-            return SnapshotOutcome("blocked", status)
+            return SnapshotOutcome(Answer.BLOCKED, status)
         if self.dialect == "pywb" and 200 <= status < 300:
             # pywb always sends Memento-Datetime; be lenient with archives that do not.
-            return SnapshotOutcome("archived", status, requested_timestamp)
+            return SnapshotOutcome(Answer.ARCHIVED, status, requested_timestamp)
         if self.dialect == "ia" and 200 <= status < 300:
             # The Internet Archive serves every archived answer with Memento-Datetime; a 200
             # without it is the archive's own page: what it serves for a blocked URL.
-            return SnapshotOutcome("blocked", status,
+            return SnapshotOutcome(Answer.BLOCKED, status,
                                    reason="the archive answered 200 without Memento-Datetime "
                                           "(a blocked or excluded URL)")
-        return SnapshotOutcome("error", status)
+        return SnapshotOutcome(Answer.ERROR, status)
 
     def unwrap_location(self, location: str) -> tuple[str | None, str]:
         """Turn a Location header into (timestamp or None, original URL).

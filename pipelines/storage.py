@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from crawler.items import LEASE_META
-from crawler.wayback import CdxRecord, surt_key
+from crawler.wayback import CdxRecord, TextEnum, surt_key
 from pipelines.seedformat import IDENTITY_VERSION, render_document, text_hash, version_path
 
 logger = logging.getLogger(__name__)
@@ -67,9 +67,20 @@ CREATE TABLE IF NOT EXISTS live_captures (
     save_error TEXT, PRIMARY KEY (site, timestamp));
 """
 
-# Outcomes of a fetch that are final: the payload is never fetched again.
-FINAL_OUTCOMES = ("text", "no-text", "redirect", "archive-redirect", "missing", "http-status",
-                  "blocked")
+class Outcome(TextEnum):
+    """What fetching one payload gave (``fetches.outcome``); every one is final: the payload is
+    never fetched again (a failed fetch stores nothing and is retried by the next run)."""
+
+    TEXT = "text"  # a text was extracted
+    NO_TEXT = "no-text"  # an archived page with no text (or a type with no text)
+    REDIRECT = "redirect"  # an archived redirect (the Location is kept)
+    ARCHIVE_REDIRECT = "archive-redirect"  # the archive sent us to another capture
+    MISSING = "missing"  # the archive has no such capture
+    HTTP_STATUS = "http-status"  # an archived 4xx/5xx answer
+    BLOCKED = "blocked"  # the archive refuses to serve it
+
+
+FINAL_OUTCOMES = tuple(o.value for o in Outcome)
 
 
 @dataclass(frozen=True)

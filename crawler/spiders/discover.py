@@ -25,7 +25,7 @@ from crawler.discovery import LinkCandidate, find_policy_links, is_parked, is_so
 from crawler.politeness import SLOT_META
 from crawler.seeds import read_seeds
 from crawler.spiders.history import pad_timestamp, parse_every
-from crawler.wayback import (CdxFormatError, CdxRecord, archive_for_crawl, dedupe_records,
+from crawler.wayback import (Answer, CdxFormatError, CdxRecord, archive_for_crawl, dedupe_records,
                              payload_digest)
 from pipelines.extraction import decode_html, extract_policy
 from pipelines.policy_classifier import THRESHOLD, classify
@@ -241,7 +241,7 @@ class DiscoverSpider(scrapy.Spider):
         the request and returns None); returns the snapshot outcome when it is a final answer."""
         ts, url = response.meta["capture"]
         outcome = self.archive.classify_snapshot(response.status, response.headers.to_unicode_dict(), ts)
-        if outcome.kind not in ("archived-redirect", "archive-redirect") or not outcome.location:
+        if outcome.kind not in (Answer.ARCHIVED_REDIRECT, Answer.ARCHIVE_REDIRECT) or not outcome.location:
             return outcome
         hops = response.meta["hops"] + 1
         if hops > MAX_HOPS:
@@ -259,7 +259,7 @@ class DiscoverSpider(scrapy.Spider):
         outcome = yield from self._followed(response, self.parse_home, "the homepage")
         if outcome is None:
             return
-        if outcome.kind != "archived" or not 200 <= response.status < 300:
+        if outcome.kind != Answer.ARCHIVED or not 200 <= response.status < 300:
             reason = f"homepage capture answered HTTP {response.status} ({outcome.kind})"
             self._settle(key, lambda row: setattr(row, "reason", reason))
             return
@@ -323,7 +323,7 @@ class DiscoverSpider(scrapy.Spider):
         if outcome is None:
             return
         actual_ts = outcome.memento_datetime or ts
-        if outcome.kind != "archived" or not 200 <= response.status < 300:
+        if outcome.kind != Answer.ARCHIVED or not 200 <= response.status < 300:
             reason = f"policy capture answered HTTP {response.status} ({outcome.kind})"
             self._settle(key, lambda row: (setattr(row, "policy_capture", actual_ts),
                                            setattr(row, "reason", reason)))

@@ -24,10 +24,10 @@ from crawler.middlewares import RAW_DIGEST_META, clean_retry
 from crawler.plan import Planned, edge_second, fetchable, plan_keys
 from crawler.politeness import SHUTTING_DOWN, SLOT_META
 from crawler.seeds import Seed, read_seeds
-from crawler.wayback import (CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
+from crawler.wayback import (Answer, CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
                              dedupe_records, is_blocked_cdx_answer, payload_digest,
                              raise_for_outcome, surt_key)
-from pipelines.storage import CorpusStore
+from pipelines.storage import CorpusStore, Outcome
 
 logger = logging.getLogger(__name__)
 RUN_META = "palimpsest_run"
@@ -360,7 +360,7 @@ class HistorySpider(scrapy.Spider):
                 self.scheduled_keys.add(key)
                 self.store.record_fetch(
                     payload_key=key, timestamp=rec.timestamp, url=rec.url, status=rec.status,
-                    digest=rec.digest, outcome="no-text", sites=[site],
+                    digest=rec.digest, outcome=Outcome.NO_TEXT, sites=[site],
                     reason=f"not a text type ({p.mimetype}): skipped without fetching")
                 self.crawler.stats.inc_value("palimpsest/skipped_not_text")
                 continue
@@ -402,7 +402,7 @@ class HistorySpider(scrapy.Spider):
                 "size": len(response.body), "source": response.url,
                 "headers": [(k.decode("latin-1"), v.decode("latin-1"))
                             for k, vs in response.headers.items() for v in vs]}
-        if outcome.kind == "archived" and 200 <= response.status < 300:
+        if outcome.kind == Answer.ARCHIVED and 200 <= response.status < 300:
             raw = response.meta.get(RAW_DIGEST_META)
             # the body as received; hashed again only if decompression changed it
             got = raw if raw == digest else payload_digest(response.body)
@@ -437,31 +437,31 @@ class HistorySpider(scrapy.Spider):
             item.update(outcome="payload", body=response.body, content_type=ctype or None,
                         digest_ok=ok, reason=reason)
             yield item
-        elif outcome.kind == "archived":
-            item.update(outcome="http-status", reason=f"archived HTTP {response.status}")
+        elif outcome.kind == Answer.ARCHIVED:
+            item.update(outcome=Outcome.HTTP_STATUS, reason=f"archived HTTP {response.status}")
             yield item
-        elif outcome.kind == "archived-redirect":
+        elif outcome.kind == Answer.ARCHIVED_REDIRECT:
             target = urljoin(url, outcome.location or "")
-            item.update(outcome="redirect", location=target)
+            item.update(outcome=Outcome.REDIRECT, location=target)
             yield item
             yield from self.follow_redirect(site, url, ts, target, hops)
-        elif outcome.kind == "archive-redirect":
+        elif outcome.kind == Answer.ARCHIVE_REDIRECT:
             self.crawler.stats.inc_value("palimpsest/archive_redirects")
             logger.warning("The archive redirected the capture of %s at %s (site %s) to another "
                            "capture (%s); recorded, not followed", url, ts, site,
                            outcome.location_timestamp or outcome.location)
-            item.update(outcome="archive-redirect", location=outcome.location,
+            item.update(outcome=Outcome.ARCHIVE_REDIRECT, location=outcome.location,
                         location_timestamp=outcome.location_timestamp,
                         reason="archive redirected to a different capture")
             yield item
-        elif outcome.kind == "missing":
-            item.update(outcome="missing", reason="the archive has no such capture (404)")
+        elif outcome.kind == Answer.MISSING:
+            item.update(outcome=Outcome.MISSING, reason="the archive has no such capture (404)")
             yield item
-        elif outcome.kind == "blocked":
+        elif outcome.kind == Answer.BLOCKED:
             self.crawler.stats.inc_value("palimpsest/snapshots_blocked")
             logger.warning("The archive blocks the capture of %s at %s (site %s): %s", url, ts,
                            site, outcome.reason or f"HTTP {response.status}")
-            item.update(outcome="blocked", reason=outcome.reason or
+            item.update(outcome=Outcome.BLOCKED, reason=outcome.reason or
                         f"the archive refused it (HTTP {response.status})")
             yield item
         else:
