@@ -392,8 +392,7 @@ def cmd_diff(args) -> int:
     store = _open_store(args.out)
     if store is None:
         return 2
-    versions = list(store.db.execute(
-        "SELECT timestamp, text_hash FROM versions WHERE site=? ORDER BY timestamp", (args.site,)))
+    versions = [(v.timestamp, v.text_hash) for v in store.versions(args.site)]
     if len(versions) < 2:
         print(f"palimpsest: site {args.site!r} has {len(versions)} version(s) in {args.out!r}; "
               "a diff needs two", file=sys.stderr)

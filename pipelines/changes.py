@@ -222,36 +222,14 @@ def compare(old_md: str, new_md: str) -> dict:
             "moved_paragraphs": len(moved)}
 
 
-# The cache of compare() results; a new table name when compare() changes what it measures
-# (the table of an older release is dropped the first time this one opens the corpus).
-CACHE_TABLE = "change_measures_v2"
-CACHE_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {CACHE_TABLE} (old_hash TEXT NOT NULL, "
-                "new_hash TEXT NOT NULL, measures TEXT NOT NULL, PRIMARY KEY (old_hash, new_hash))")
-
-
-def _ensure_cache(store) -> None:
-    if not getattr(store, "_measures_cache_ready", False):
-        store.db.execute("DROP TABLE IF EXISTS change_measures")
-        store.db.execute(CACHE_SCHEMA)
-        store._measures_cache_ready = True
-
-
 def measure(store, old_hash: str, new_hash: str) -> dict:
     """compare() of two stored texts, cached in the index (texts never change under a hash)."""
-    _ensure_cache(store)
-    row = store.db.execute(f"SELECT measures FROM {CACHE_TABLE} WHERE old_hash=? AND new_hash=?",
-                           (old_hash, new_hash)).fetchone()
-    if row:
-        return json.loads(row[0])
+    cached = store.cached_measures(old_hash, new_hash)
+    if cached is not None:
+        return cached
     result = compare(store.text(old_hash), store.text(new_hash))
-    _cache(store, [(old_hash, new_hash, result)])
+    store.cache_measures([(old_hash, new_hash, result)])
     return result
-
-
-def _cache(store, rows: list[tuple[str, str, dict]]) -> None:
-    with store.transaction():
-        store.db.executemany(f"INSERT OR REPLACE INTO {CACHE_TABLE} VALUES (?,?,?)",
-                             [(a, b, json.dumps(m)) for a, b, m in rows])
 
 
 def _compare_pair(texts: tuple[str, str]) -> dict:
@@ -262,13 +240,11 @@ def precompute_measures(store, workers: int | None = None) -> int:
     """Measure, in a process pool, every pair of successive versions not measured yet."""
     from concurrent.futures import ProcessPoolExecutor
 
-    _ensure_cache(store)
     pairs = set()
-    for site, in store.db.execute("SELECT DISTINCT site FROM versions"):
-        hashes = [r[0] for r in store.db.execute(
-            "SELECT text_hash FROM versions WHERE site=? ORDER BY timestamp", (site,))]
+    for site in store.sites_with_versions():
+        hashes = [v.text_hash for v in store.versions(site)]
         pairs.update(zip(hashes, hashes[1:]))
-    done = set(store.db.execute(f"SELECT old_hash, new_hash FROM {CACHE_TABLE}"))
+    done = store.measured_pairs()
     todo = sorted(pairs - done)
     if len(todo) < 20 or (workers or os.cpu_count() or 1) < 2:
         return 0  # measured one by one as needed
@@ -277,16 +253,14 @@ def precompute_measures(store, workers: int | None = None) -> int:
             chunk = todo[i:i + 500]
             texts = [(store.text(a), store.text(b)) for a, b in chunk]
             results = pool.map(_compare_pair, texts, chunksize=8)
-            _cache(store, [(a, b, m) for (a, b), m in zip(chunk, results)])
+            store.cache_measures([(a, b, m) for (a, b), m in zip(chunk, results)])
     return len(todo)
 
 
 def site_changes(store, site: str) -> list[Change]:
     """Every change between successive versions of a site, from the corpus index."""
     timeline = [t for t, _, _ in store.timeline(site)]
-    versions = list(store.db.execute(
-        "SELECT v.timestamp, v.url, v.text_hash, t.extractor FROM versions v JOIN texts t "
-        "ON t.text_hash = v.text_hash WHERE v.site=? ORDER BY v.timestamp", (site,)))
+    versions = [(v.timestamp, v.url, v.text_hash, v.extractor) for v in store.versions(site)]
     out: list[Change] = []
     for (pts, _purl, phash, pext), (ts, url, thash, ext) in zip(versions, versions[1:]):
         i = bisect.bisect_left(timeline, ts)
@@ -300,7 +274,7 @@ def site_changes(store, site: str) -> list[Change]:
 
 
 def all_changes(store) -> list[Change]:
-    sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM versions ORDER BY site")]
+    sites = store.sites_with_versions()
     return [c for site in sites for c in site_changes(store, site)]
 
 

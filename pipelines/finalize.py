@@ -15,6 +15,5 @@ def finalize(store, workers: int | None = None) -> dict:
     precompute_measures(store, workers)
     changes = all_changes(store)
     n = write_change_logs(store, changes)
-    sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM versions")]
-    write_feeds(Path(store.out), changes, sites)
+    write_feeds(Path(store.out), changes, store.sites_with_versions())
     return {"versions_written": written, "versions_removed": removed, "changes": n}

@@ -43,9 +43,8 @@ def export_git(store, repo: str | Path) -> int:
                                capture_output=True, text=True)
         if shown.returncode == 0:
             exported = set(shown.stdout.split())
-    rows = list(store.db.execute(
-        "SELECT v.site, v.timestamp, v.url, v.text_hash, v.words, v.language, t.extractor "
-        "FROM versions v JOIN texts t ON t.text_hash = v.text_hash ORDER BY v.timestamp, v.site"))
+    rows = [(v.site, v.timestamp, v.url, v.text_hash, v.words, v.language, v.extractor)
+            for v in store.versions()]
     todo = [r for r in rows if f"{r[0]}@{r[1]}" not in exported]
     if not todo:
         return 0

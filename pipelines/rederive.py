@@ -48,8 +48,7 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
         responses = {r[7]: r for r in (store.snapshot_rows() if site else rows) if r[4] == "response"}
         jobs = []
         for key, file, offset, length, kind, url, ts, digest in rows:
-            outcome = store.db.execute("SELECT outcome FROM fetches WHERE payload_key=?", (key,)).fetchone()
-            if not outcome or outcome[0] not in ("text", "no-text"):
+            if store.fetch_outcome(key) not in ("text", "no-text"):
                 continue  # redirects and archived error pages have no text to re-derive
             if kind == "revisit":  # the payload is in the response record with its digest
                 original = responses.get(digest)

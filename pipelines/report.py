@@ -137,10 +137,8 @@ def _kinds_line(changes: list[Change]) -> str:
 
 def site_page(store, site: str) -> tuple[str, list[Change]]:
     changes = site_changes(store, site)
-    captures = [(r[0], r[1]) for r in store.db.execute(
-        "SELECT timestamp, status FROM captures WHERE site=? ORDER BY timestamp", (site,))]
-    versions = list(store.db.execute(
-        "SELECT timestamp, url, text_hash, words FROM versions WHERE site=? ORDER BY timestamp", (site,)))
+    captures = store.capture_statuses(site)
+    versions = [(v.timestamp, v.url, v.text_hash, v.words) for v in store.versions(site)]
     texts = {v[2]: store.text(v[2]) for v in versions}
     hash_at = {v[0]: v[2] for v in versions}
     body = [f"<p><a href='index.html'>← all sites</a></p><h1>{e(site)}</h1>",
@@ -227,8 +225,8 @@ def corpus_figures(store, changes_by_site: dict[str, list[Change]]) -> dict:
     real = [c for cs in changes_by_site.values() for c in cs
             if not c.extractor_changed and c.kind != "cosmetic"]
     versions = defaultdict(list)
-    for site, ts, words in store.db.execute("SELECT site, timestamp, words FROM versions ORDER BY timestamp"):
-        versions[site].append((ts, words or 0))
+    for v in store.versions():
+        versions[v.site].append((v.timestamp, v.words or 0))
     stamps = [ts for vs in versions.values() for ts, _ in vs]
     if not stamps:
         return {"quarters": [], "per_quarter": [], "years": [], "median_words": [], "share_changed": []}
@@ -277,7 +275,7 @@ INDEX_SCRIPT = """<script>
 def write_report(store, out_dir: Path | None = None) -> Path:
     """Write OUT/report/index.html and one page per site; returns the index path."""
     out_dir = Path(out_dir or Path(store.out) / "report")
-    sites = [r[0] for r in store.db.execute("SELECT DISTINCT site FROM captures ORDER BY site")]
+    sites = store.sites_with_captures()
     rows, changes_by_site = [], {}
     for site in sites:
         page, changes = site_page(store, site)
@@ -285,10 +283,8 @@ def write_report(store, out_dir: Path | None = None) -> Path:
         name = f"{safe_component(site)}.html"
         atomic_write(out_dir / name, page)
         kinds = Counter(c.kind for c in changes if not c.extractor_changed)
-        v = list(store.db.execute("SELECT timestamp, words FROM versions WHERE site=? ORDER BY timestamp",
-                                  (site,)))
-        caps = store.db.execute("SELECT min(timestamp), max(timestamp), count(*) FROM captures WHERE site=?",
-                                (site,)).fetchone()
+        v = [(x.timestamp, x.words) for x in store.versions(site)]
+        caps = store.capture_span(site)
         last_change = max((c.changed_by for c in changes if not c.extractor_changed), default="")
         cells = [(f"<a href='{e(name, quote=True)}'>{e(site)}</a>", site),
                  (_date(caps[0]) if caps[0] else "", caps[0] or ""),
@@ -303,7 +299,7 @@ def write_report(store, out_dir: Path | None = None) -> Path:
             for i, (shown, val) in enumerate(cells)) + "</tr>")
     fig = corpus_figures(store, changes_by_site)
     n_changes = sum(len([c for c in cs if not c.extractor_changed]) for cs in changes_by_site.values())
-    n_versions = store.db.execute("SELECT count(*) FROM versions").fetchone()[0]
+    n_versions = store.version_count()
     spike = {q for q in fig["quarters"] if q == "2018Q2"}  # the GDPR's month (May 2018), marked
     charts = ("<div class='charts'>"
               "<div class='chart wide'><h3>Policy changes per quarter, whole corpus (substantive and "

@@ -12,6 +12,7 @@ files written to a temporary name and renamed. Version files are derived from th
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -59,6 +60,10 @@ CREATE TABLE IF NOT EXISTS snapshots (
     payload_key TEXT PRIMARY KEY, file TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER,
     kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL, digest TEXT);
 CREATE INDEX IF NOT EXISTS snapshots_digest ON snapshots (digest);
+CREATE TABLE IF NOT EXISTS change_measures_v2 (
+    old_hash TEXT NOT NULL, new_hash TEXT NOT NULL, measures TEXT NOT NULL,
+    PRIMARY KEY (old_hash, new_hash));
+DROP TABLE IF EXISTS change_measures;
 CREATE TABLE IF NOT EXISTS live (
     site TEXT NOT NULL, seed_url TEXT NOT NULL, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
     PRIMARY KEY (site, seed_url));
@@ -81,6 +86,19 @@ class Outcome(TextEnum):
 
 
 FINAL_OUTCOMES = tuple(o.value for o in Outcome)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a site's policy: the capture that began it and its text."""
+
+    site: str
+    timestamp: str
+    url: str
+    text_hash: str
+    words: int | None
+    language: str | None
+    extractor: str | None
 
 
 @dataclass(frozen=True)
@@ -523,6 +541,59 @@ class CorpusStore:
             total_w += w
             total_r += r
         return total_w, total_r
+
+    # -- reading the corpus (report, changes, exports) ----------------------------------------------
+    def versions(self, site: str | None = None) -> list[Version]:
+        """Versions (of one site, or all by time then site), with their text's extractor."""
+        sql = ("SELECT v.site, v.timestamp, v.url, v.text_hash, v.words, v.language, t.extractor "
+               "FROM versions v JOIN texts t ON t.text_hash = v.text_hash")
+        if site is not None:
+            return [Version(*r) for r in self.db.execute(sql + " WHERE v.site=? ORDER BY v.timestamp",
+                                                          (site,))]
+        return [Version(*r) for r in self.db.execute(sql + " ORDER BY v.timestamp, v.site")]
+
+    # The cache of pipelines.changes.compare() results (texts never change under a hash). A new
+    # table name when compare() changes what it measures; the older table is dropped.
+    def cached_measures(self, old_hash: str, new_hash: str) -> dict | None:
+        row = self.db.execute("SELECT measures FROM change_measures_v2 WHERE old_hash=? AND new_hash=?",
+                              (old_hash, new_hash)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def cache_measures(self, rows: list[tuple[str, str, dict]]) -> None:
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO change_measures_v2 VALUES (?,?,?)",
+                                [(a, b, json.dumps(m)) for a, b, m in rows])
+
+    def measured_pairs(self) -> set[tuple[str, str]]:
+        return set(self.db.execute("SELECT old_hash, new_hash FROM change_measures_v2"))
+
+    def version_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM versions").fetchone()[0]
+
+    def sites_with_versions(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM versions ORDER BY site")]
+
+    def sites_with_captures(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM captures ORDER BY site")]
+
+    def capture_statuses(self, site: str) -> list[tuple[str, int | None]]:
+        """(timestamp, archived status) of every capture of a site, oldest first."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT timestamp, status FROM captures WHERE site=? ORDER BY timestamp", (site,))]
+
+    def capture_span(self, site: str) -> tuple[str | None, str | None, int]:
+        """(first, last capture timestamp, number of captures) of a site."""
+        row = self.db.execute("SELECT min(timestamp), max(timestamp), count(*) FROM captures "
+                              "WHERE site=?", (site,)).fetchone()
+        return row[0], row[1], row[2]
+
+    def payload_keys(self) -> list[str]:
+        """Every payload fetched (distributed crawls seed their 'fetched' set with it)."""
+        return [r[0] for r in self.db.execute("SELECT payload_key FROM fetches")]
+
+    def fetch_outcome(self, payload_key: str) -> str | None:
+        row = self.db.execute("SELECT outcome FROM fetches WHERE payload_key=?", (payload_key,)).fetchone()
+        return row[0] if row else None
 
     # -- summaries ------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

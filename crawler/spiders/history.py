@@ -168,7 +168,7 @@ class HistorySpider(scrapy.Spider):
                 logger.info("Worker %s joined job %s", getattr(self, "worker_id", "?"), job)
                 return
             server.delete(f"palimpsest:{job}:done")  # a new run of the job
-            fetched = [r[0] for r in self.main_store.db.execute("SELECT payload_key FROM fetches")]
+            fetched = self.main_store.payload_keys()
             for i in range(0, len(fetched), 5000):
                 self.coordination.server.sadd(f"palimpsest:{self.coordination.job}:fetched",
                                               *fetched[i:i + 5000])
