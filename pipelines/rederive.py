@@ -4,6 +4,7 @@ someone already has: Webrecorder, Archive-It, Heritrix, Common Crawl extracts, o
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -14,23 +15,17 @@ from crawler.seeds import read_seeds
 from crawler.wayback import CdxRecord, payload_digest, surt_key
 from pipelines.extraction import extract_policy
 from pipelines.finalize import finalize
-from pipelines.snapshots import SnapshotStore, iter_records
-from pipelines.storage import CorpusStore
+from pipelines.snapshots import SnapshotStore, iter_records, read_record
+from pipelines.storage import CorpusStore, Outcome
 
 logger = logging.getLogger(__name__)
 
 
-def _extract_snapshot(job: tuple[str, str, int, int, str, int]) -> tuple[str, dict | None, str | None]:
+def _extract_snapshot(job: tuple[str, str, int, str, int]) -> tuple[str, dict | None, str | None]:
     """In a worker: read one record from its file and extract it."""
-    payload_key, path, offset, length, url, max_bytes = job
-    from warcio.archiveiterator import ArchiveIterator
-
+    payload_key, path, offset, url, max_bytes = job
     try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            record = next(iter(ArchiveIterator(fh)))
-            ctype = record.http_headers.get_header("Content-Type") if record.http_headers else None
-            body = record.content_stream().read()
+        body, ctype, _, _ = read_record(path, offset)
         return payload_key, extract_policy(body, ctype, url, max_bytes).as_dict(), None
     except Exception as exc:  # one unreadable record is reported, the others go on
         return payload_key, None, f"{type(exc).__name__}: {exc}"
@@ -47,25 +42,29 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
         # where each payload's bytes are (a revisit's original may belong to another site)
         responses = {r[7]: r for r in (store.snapshot_rows() if site else rows) if r[4] == "response"}
         jobs = []
-        for key, file, offset, length, kind, url, ts, digest in rows:
-            if store.fetch_outcome(key) not in ("text", "no-text"):
+        for key, file, offset, _length, kind, url, _ts, digest in rows:
+            if store.fetch_outcome(key) not in (Outcome.TEXT, Outcome.NO_TEXT):
                 continue  # redirects and archived error pages have no text to re-derive
             if kind == "revisit":  # the payload is in the response record with its digest
                 original = responses.get(digest)
                 if original is None:
                     continue
-                file, offset, length = original[1], original[2], original[3]
-            jobs.append((key, str(snaps.path(file)), offset, length, url, max_bytes))
+                file, offset = original[1], original[2]
+            jobs.append((key, str(snaps.path(file)), offset, url, max_bytes))
         changed = failed = 0
         n = workers or os.cpu_count() or 1
-        results = (map(_extract_snapshot, jobs) if n <= 1 or len(jobs) < 8 else
-                   ProcessPoolExecutor(n).map(_extract_snapshot, jobs, chunksize=16))
-        for key, extracted, error in results:
-            if error:
-                failed += 1
-                logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
-                continue
-            changed += store.replace_text(key, extracted)
+        with contextlib.ExitStack() as stack:
+            if n <= 1 or len(jobs) < 8:
+                results = map(_extract_snapshot, jobs)
+            else:
+                pool = stack.enter_context(ProcessPoolExecutor(n))
+                results = pool.map(_extract_snapshot, jobs, chunksize=16)
+            for key, extracted, error in results:
+                if error:
+                    failed += 1
+                    logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
+                    continue
+                changed += store.replace_text(key, extracted)
         figures = finalize(store, workers)
         return {"payloads": len(jobs), "texts_changed": changed, "failed": failed, **figures}
     finally:
@@ -135,16 +134,16 @@ def _ingest_record(store, snaps, record, uri, owners, figures, max_bytes) -> Non
         return
     headers = list(http.headers) if http else []
     ref = snaps.write_response(uri, ts, rec.status or 200, headers, body, digest, source=None)
-    extracted, outcome, location, reason = None, "http-status", None, None
+    extracted, outcome, location, reason = None, Outcome.HTTP_STATUS, None, None
     if rec.is_redirect:
-        outcome = "redirect"
+        outcome = Outcome.REDIRECT
         location = http.get_header("Location") if http else None
     elif rec.status and 200 <= rec.status < 300:
         if not is_textual_mime(rec.mimetype):
-            outcome, reason = "no-text", f"not a text type ({rec.mimetype})"
+            outcome, reason = Outcome.NO_TEXT, f"not a text type ({rec.mimetype})"
         else:
             extracted = extract_policy(body, ctype, uri, max_bytes).as_dict()
-            outcome = "text" if extracted["markdown"] else "no-text"
+            outcome = Outcome.TEXT if extracted["markdown"] else Outcome.NO_TEXT
             reason = extracted.get("reason")
     else:
         reason = f"archived HTTP {rec.status}"

@@ -200,15 +200,20 @@ class SnapshotStore:
         """(body, content type, HTTP status, target URL) of the response record at ``ref``."""
         if self.fh is not None and ref.file == self.name:
             self.fh.flush()
-        with self.path(ref.file).open("rb") as fh:
-            fh.seek(ref.offset)
-            for record in ArchiveIterator(fh):
-                headers = record.http_headers
-                status = int(headers.get_statuscode()) if headers else None
-                ctype = headers.get_header("Content-Type") if headers else None
-                return (record.content_stream().read(), ctype, status,
-                        record.rec_headers.get_header("WARC-Target-URI"))
-        raise FileNotFoundError(f"no record at {ref.file}:{ref.offset}")
+        return read_record(self.path(ref.file), ref.offset)
+
+
+def read_record(path: str | Path, offset: int) -> tuple[bytes, str | None, int | None, str]:
+    """(body, content type, HTTP status, target URL) of the record at ``offset`` of a WARC file."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        for record in ArchiveIterator(fh):
+            headers = record.http_headers
+            status = int(headers.get_statuscode()) if headers else None
+            ctype = headers.get_header("Content-Type") if headers else None
+            return (record.content_stream().read(), ctype, status,
+                    record.rec_headers.get_header("WARC-Target-URI"))
+    raise FileNotFoundError(f"no record at {path}:{offset}")
 
 
 def iter_records(paths: Iterable[str | Path]) -> Iterator[tuple[Path, object]]:

@@ -20,11 +20,12 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from crawler.items import LEASE_META
-from crawler.wayback import CdxRecord, TextEnum, surt_key
+from crawler.wayback import CdxRecord, TextEnum, format_timestamp, parse_timestamp, surt_key
 from pipelines.seedformat import IDENTITY_VERSION, render_document, text_hash, version_path
 
 logger = logging.getLogger(__name__)
@@ -84,8 +85,6 @@ class Outcome(TextEnum):
     HTTP_STATUS = "http-status"  # an archived 4xx/5xx answer
     BLOCKED = "blocked"  # the archive refuses to serve it
 
-
-FINAL_OUTCOMES = tuple(o.value for o in Outcome)
 
 
 @dataclass(frozen=True)
@@ -325,11 +324,7 @@ class CorpusStore:
                                 (payload_key, snapshot.file, snapshot.offset, snapshot.length,
                                  snapshot_kind, url, timestamp, digest))
             if extracted and extracted.get("markdown"):
-                self.db.execute(
-                    "INSERT OR IGNORE INTO texts VALUES (?,?,?,?,?,?,?)",
-                    (extracted["text_hash"], extracted["title"],
-                     zlib.compress(extracted["markdown"].encode("utf-8"), 6), extracted["words"],
-                     extracted["language"], extracted["encoding"], extracted["extractor"]))
+                self._add_text(extracted)
             self.db.execute(
                 "INSERT OR REPLACE INTO fetches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (payload_key, timestamp, url, status, digest, outcome, http_status, location,
@@ -337,6 +332,13 @@ class CorpusStore:
                  None if digest_ok is None else int(digest_ok), size, time.time()))
             for site in sites:
                 self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
+
+    def _add_text(self, extracted: dict) -> None:
+        """An extracted text, stored once under its identity hash (zlib-compressed markdown)."""
+        self.db.execute("INSERT OR IGNORE INTO texts VALUES (?,?,?,?,?,?,?)",
+                        (extracted["text_hash"], extracted["title"],
+                         zlib.compress(extracted["markdown"].encode("utf-8"), 6), extracted["words"],
+                         extracted["language"], extracted["encoding"], extracted["extractor"]))
 
     def snapshot_of_digest(self, digest: str) -> tuple[str, str] | None:
         """(url, timestamp) of a response record already kept with this payload digest."""
@@ -361,13 +363,9 @@ class CorpusStore:
             return False
         with self.transaction():
             if new_hash:
-                self.db.execute("INSERT OR IGNORE INTO texts VALUES (?,?,?,?,?,?,?)",
-                                (new_hash, extracted["title"],
-                                 zlib.compress(extracted["markdown"].encode("utf-8"), 6),
-                                 extracted["words"], extracted["language"], extracted["encoding"],
-                                 extracted["extractor"]))
+                self._add_text(extracted)
             self.db.execute("UPDATE fetches SET outcome=?, text_hash=?, reason=? WHERE payload_key=?",
-                            ("text" if new_hash else "no-text", new_hash,
+                            (Outcome.TEXT if new_hash else Outcome.NO_TEXT, new_hash,
                              None if new_hash else extracted.get("reason"), payload_key))
             self.db.execute("INSERT OR IGNORE INTO dirty_sites SELECT DISTINCT site FROM captures "
                             "WHERE payload_key=?", (payload_key,))
@@ -410,10 +408,6 @@ class CorpusStore:
 
     def next_live_timestamp(self, site: str, now: str) -> str:
         """``now``, or one second after the site's latest capture (two checks in one second)."""
-        from datetime import timedelta
-
-        from crawler.wayback import format_timestamp, parse_timestamp
-
         row = self.db.execute("SELECT max(timestamp) FROM captures WHERE site=?", (site,)).fetchone()
         if row and row[0] and row[0] >= now:
             return format_timestamp(parse_timestamp(row[0]) + timedelta(seconds=1))
@@ -452,7 +446,7 @@ class CorpusStore:
             self.add_captures(site, url, [(rec, key)])
             if not self.fetched_keys([key]):
                 self.record_fetch(payload_key=key, timestamp=ts, url=url, status=200, digest=digest,
-                                  outcome="text", http_status=200, text_hash=extracted["text_hash"],
+                                  outcome=Outcome.TEXT, http_status=200, text_hash=extracted["text_hash"],
                                   extracted=extracted, sites=[site], reason="live check")
             self.db.execute("INSERT OR REPLACE INTO live_captures VALUES (?,?,?,?,?)",
                             (site, ts, url, saved_ts, save_error))
