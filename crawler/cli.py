@@ -155,6 +155,14 @@ def print_discovery(out: str) -> None:
           f"table: {Path(out) / 'discovered.csv'}", file=sys.stderr)
 
 
+def _failed_sites_lines(summary: dict) -> list[str]:
+    failed = summary.get("failed_sites") or []
+    if not failed:
+        return []
+    return [f"  sites that failed {len(failed)}: " + ", ".join(failed[:20])
+            + (" ..." if len(failed) > 20 else "")]
+
+
 def print_summary(summary: dict, out: str) -> None:
     corpus = summary.get("corpus", {})
     lines = [
@@ -172,9 +180,7 @@ def print_summary(summary: dict, out: str) -> None:
         f"{summary.get('snapshots_blocked', 0)} capture(s) the archive refuses to serve",
         f"  errors           {summary.get('errors', 0) + summary.get('seed_errors', 0)}"
         "  (listed in the errors table of corpus.sqlite)",
-        *([f"  sites that failed {len(summary['failed_sites'])}: "
-           + ", ".join(summary["failed_sites"][:20])
-           + (" ..." if len(summary["failed_sites"]) > 20 else "")] if summary.get("failed_sites") else []),
+        *_failed_sites_lines(summary),
         f"  corpus now       {corpus.get('versions', 0)} versions of {corpus.get('sites', 0)} sites, "
         f"{corpus.get('captures', 0)} captures indexed",
         f"  output           {Path(out).resolve()}/policies, corpus.sqlite",
@@ -465,10 +471,9 @@ def cmd_watch(args) -> int:
           f"unchanged, {summary.get('live_saved', 0)} saved to the Wayback Machine, "
           f"{summary.get('live_save_failed', 0)} saves failed (asked again next run), "
           f"{summary.get('errors', 0)} errors", file=sys.stderr)
-    if summary.get("failed_sites"):
-        print(f"  sites that failed {len(summary['failed_sites'])}: "
-              + ", ".join(summary["failed_sites"][:20]), file=sys.stderr)
-    return 0 if summary.get("finish_reason") == "finished" and not summary.get("failed_sites") else 1
+    for line in _failed_sites_lines(summary):
+        print(line, file=sys.stderr)
+    return crawl_exit_code(summary)
 
 
 def cmd_reextract(args) -> int:
@@ -518,8 +523,7 @@ def _each_page(args, one) -> int:
             print(f"palimpsest: {exc}", file=sys.stderr)
             failed += 1
             continue
-        print(as_line(result, args.jsonl) if not getattr(args, "markdown_only", False)
-              else result["markdown"])
+        print(as_line(result, args.jsonl))
     return 1 if failed else 0
 
 

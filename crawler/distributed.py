@@ -232,6 +232,12 @@ class DistributedStore:
     def add_captures(self, site, query_url, records):
         return self._write("add_captures", site=site, query_url=query_url, records=list(records))
 
+    def add_new_captures(self, site, query_url, records):
+        """The store's planning and new-capture filter, with this store's writes (the op log)."""
+        from pipelines.storage import CorpusStore
+
+        return CorpusStore.add_new_captures(self, site, query_url, records)
+
     def set_blocked(self, site, url, message):
         return self._write("set_blocked", site=site, url=url, message=message)
 

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from crawler.discovery import find_policy_links
-from pipelines.extraction import decode_html, detect_language, extract_policy
+from pipelines.extraction import decode_html, extract_policy
 from pipelines.policy_classifier import THRESHOLD, classify
 
 
@@ -34,18 +34,10 @@ def read_page(path: str | Path) -> bytes:
     return data
 
 
-def _content_type(path: str | Path, data: bytes, given: str | None) -> str | None:
-    if given:
-        return given
-    if data[:1024].lstrip().startswith(b"%PDF-"):
-        return "application/pdf"
-    return None  # charset from <meta>, then detection
-
-
 def extract_file(path: str | Path, url: str | None = None, content_type: str | None = None) -> dict:
     data = read_page(path)
-    got = extract_policy(data, _content_type(path, data, content_type),
-                         url or f"file://{Path(path).resolve()}")
+    # no Content-Type: the charset comes from <meta> or detection; a PDF is known by its bytes
+    got = extract_policy(data, content_type, url or f"file://{Path(path).resolve()}")
     return {"path": str(path), "markdown": got.markdown, "title": got.title,
             "extractor": got.extractor, "words": got.words, "language": got.language,
             "encoding": got.encoding, "reason": got.reason}
@@ -59,7 +51,7 @@ def classify_file(path: str | Path, url: str | None = None, content_type: str | 
     verdict = classify(got["markdown"], got["title"])
     return {"path": str(path), "policy": verdict.probability >= THRESHOLD,
             "probability": round(verdict.probability, 4), "kind": verdict.kind,
-            "language": got["language"] or detect_language(got["markdown"]),
+            "language": got["language"],
             "title": got["title"]}
 
 

@@ -229,7 +229,7 @@ def is_blocked_cdx_answer(status: int, body: bytes | str) -> str | None:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
-    return (text[:300] or "HTTP 403") if status == 403 else None
+    return text[:300] or "HTTP 403"
 
 
 def archive_for_crawl(archive: str | None, dialect: str | None, settings) -> tuple[Archive, dict]:

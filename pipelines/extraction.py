@@ -253,6 +253,15 @@ _DIALOG_MARKS = re.compile(
     r"cookieyes|tarteaucitron|axeptio|cookiefirst|cmplz-|borlabs|klaro|termly-|CybotCookiebot")
 
 
+def _is_dialog(el) -> bool:
+    """A cookie/consent or modal dialog (never the page's body, main or article)."""
+    if el.tag in ("html", "body", "main", "article"):
+        return False
+    return ((el.get("role") or "").lower() in ("dialog", "alertdialog") or el.tag == "dialog"
+            or el.get("aria-modal") == "true"
+            or bool(_DIALOG_MARKS.search(f"{el.get('id', '')} {el.get('class', '')}")))
+
+
 def _is_chrome(el) -> bool:
     if not isinstance(el.tag, str):
         return True
@@ -262,8 +271,7 @@ def _is_chrome(el) -> bool:
         return True
     if el.tag in ("body", "main", "article"):
         return False
-    marks = f"{el.get('id', '')} {el.get('class', '')}"
-    return bool(_CHROME_MARKS.search(marks) or _DIALOG_MARKS.search(marks))
+    return bool(_CHROME_MARKS.search(f"{el.get('id', '')} {el.get('class', '')}")) or _is_dialog(el)
 
 
 # A dialog named by the markup itself (not a policy that merely mentions cookies).
@@ -274,10 +282,7 @@ _DIALOG_HINT = re.compile(r"(?i)(?:\b(?:id|class)\s*=\s*[\"'][^\"'>]*(?:cookie|c
 def remove_dialogs(doc: lxml.html.HtmlElement) -> bool:
     """Drop cookie/consent dialogs and modal dialogs from a page (Readability can pick their
     text over the policy's). True when something was removed."""
-    found = [el for el in doc.iter() if isinstance(el.tag, str) and el.tag not in ("html", "body", "main", "article")
-             and ((el.get("role") or "").lower() in ("dialog", "alertdialog") or el.get("aria-modal") == "true"
-                  or el.tag == "dialog"
-                  or _DIALOG_MARKS.search(f"{el.get('id', '')} {el.get('class', '')}"))]
+    found = [el for el in doc.iter() if isinstance(el.tag, str) and _is_dialog(el)]
     for el in found:
         if el.getparent() is not None:
             el.drop_tree()
@@ -410,13 +415,13 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     # Readability keeps one container; a policy spread over sibling sections loses the rest.
     # The container holding 90 % of the page's content blocks is the second opinion, rendered the
     # same way, and wins when Readability kept much less of the text.
+    needed = int(WIDE_RATIO * _word_count(body_md)) + 20
     try:
-        wide = _container_body(doc, url, title,
-                               int(WIDE_RATIO * _word_count(body_md)) + 20)
+        wide = _container_body(doc, url, title, needed)
     except Exception as exc:  # odd markup: Readability's answer stands
         logger.debug("coverage container failed on %s: %s", url, exc)
         wide = ""
-    if _word_count(wide) > WIDE_RATIO * _word_count(body_md) + 20:
+    if _word_count(wide) > needed:
         body_md, extractor = wide, EXTRACTOR_VERSION + "+container"
     if _word_count(body_md) < max(20, 0.1 * min(full_words, 2000)):
         alt = _trafilatura_body(html, url, title)

@@ -279,6 +279,18 @@ class CorpusStore:
                 self.db.execute("INSERT OR IGNORE INTO dirty_sites VALUES (?)", (site,))
         return new
 
+    def add_new_captures(self, site: str, query_url: str,
+                         records: Iterable[CdxRecord]) -> tuple[list, list]:
+        """Plan the payload keys of a CDX listing (:func:`crawler.plan.plan_keys`) and store the
+        captures the index does not hold yet; returns (every row planned, the new ones)."""
+        from crawler.plan import plan_keys
+
+        planned = plan_keys(records, self.resolve_revisit)
+        new = [p for p in planned if not self.capture_exists(
+            site, p.record.timestamp, p.record.url, p.record.digest)]
+        self.add_captures(site, query_url, [(p.record, p.payload_key) for p in new])
+        return planned, new
+
     def capture_exists(self, site: str, timestamp: str, url: str, digest: str) -> bool:
         return self.db.execute(
             "SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=? AND digest=?",

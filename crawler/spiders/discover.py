@@ -368,8 +368,7 @@ class DiscoverSpider(scrapy.Spider):
     def hand_off(self) -> dict:
         """Write the found policy URLs' CDX rows and fetched payloads into the corpus in OUT, so
         the history crawl neither lists nor fetches them again. Returns what was handed over."""
-        from crawler.plan import plan_keys
-        from pipelines.storage import CorpusStore
+        from pipelines.storage import CorpusStore, Outcome
 
         found = {(r.site, r.policy_url) for r in self.rows if r.status == "found"}
         handed = {"urls": 0, "captures": 0, "payloads": 0}
@@ -379,14 +378,11 @@ class DiscoverSpider(scrapy.Spider):
         try:
             for site, url in sorted(found):
                 entry = self.policies.get(url)
-                if entry is None or not getattr(entry, "complete", False) or entry.records is None:
+                if entry is None or not entry.complete:
                     continue
                 store.add_seed(site, url)
-                planned = plan_keys(entry.records, store.resolve_revisit)
-                new = [p for p in planned if not store.capture_exists(
-                    site, p.record.timestamp, p.record.url, p.record.digest)]
-                handed["captures"] += store.add_captures(site, url,
-                                                         [(p.record, p.payload_key) for p in new])
+                planned, new = store.add_new_captures(site, url, entry.records)
+                handed["captures"] += len(new)
                 store.cdx_checked(site, url, max((r.timestamp for r in entry.records), default=None))
                 handed["urls"] += 1
                 keys = {(p.record.timestamp, p.record.url, p.record.digest): p.payload_key
@@ -396,7 +392,7 @@ class DiscoverSpider(scrapy.Spider):
                     if key is None or store.fetched_keys([key]):
                         continue
                     store.record_fetch(payload_key=key, timestamp=rec.timestamp, url=rec.url,
-                                       status=rec.status, digest=rec.digest, outcome="text",
+                                       status=rec.status, digest=rec.digest, outcome=Outcome.TEXT,
                                        http_status=200, text_hash=extracted["text_hash"],
                                        digest_ok=digest_ok, extracted=extracted, sites=[site])
                     handed["payloads"] += 1

@@ -21,7 +21,7 @@ from scrapy.http import Response
 
 from crawler.items import LEASE_META
 from crawler.middlewares import RAW_DIGEST_META, clean_retry
-from crawler.plan import Planned, edge_second, fetchable, plan_keys
+from crawler.plan import Planned, edge_second, fetchable
 from crawler.politeness import SHUTTING_DOWN, SLOT_META
 from crawler.seeds import Seed, read_seeds
 from crawler.wayback import (Answer, CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
@@ -301,12 +301,8 @@ class HistorySpider(scrapy.Spider):
             records = [r for r in dedupe_records(page.records)
                        if (not self.from_ts or r.timestamp >= self.from_ts)
                        and (not self.to_ts or r.timestamp <= self.to_ts)]
-            planned = plan_keys(records, self.store.resolve_revisit)
-            new = [p for p in planned
-                   if not self.store.capture_exists(site, p.record.timestamp, p.record.url,
-                                                    p.record.digest)]
-            n_new = self.store.add_captures(site, url, [(p.record, p.payload_key) for p in new])
-            self.crawler.stats.inc_value("palimpsest/captures_new", n_new)
+            _, new = self.store.add_new_captures(site, url, records)
+            self.crawler.stats.inc_value("palimpsest/captures_new", len(new))
             self.crawler.stats.inc_value("palimpsest/captures_seen", len(records))
             if records:
                 self.store.cdx_checked(site, url, max(r.timestamp for r in records))
