@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import html
 import json
 import re
 import statistics
@@ -52,12 +53,19 @@ def verbatim_share(out: str, ref: str) -> float:
     return sum(1 for line in want if line in have) / max(1, len(want))
 
 
+_MD = None
+
+
 def visible_tokens(md: str) -> list[str]:
-    md = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", md)
-    md = re.sub(r"\]\([^)]*\)", "] ", md)
-    md = re.sub(r"<[^>]+>", " ", md)
-    md = re.sub(r"https?://\S+", " ", md)
-    return re.findall(r"\w+", md.lower())
+    """The words a reader sees: the markdown rendered (markdown-it, CommonMark + tables), tags,
+    link targets and image sources dropped; emphasis marks (``_here_``) are not words."""
+    global _MD
+    if _MD is None:
+        from markdown_it import MarkdownIt
+        _MD = MarkdownIt("commonmark").enable("table")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", _MD.render(md)))
+    text = re.sub(r"https?://\S+", " ", text)
+    return re.findall(r"\w+", text.lower())
 
 
 def prf(out: str, ref: str) -> tuple[float, float, float]:

@@ -27,7 +27,7 @@ from pipelines.seedformat import text_hash
 from pipelines.workers import ExtractionFailed, WorkerPool
 
 logger = logging.getLogger(__name__)
-EXTRACTOR_VERSION = "readability+html2text/2"
+EXTRACTOR_VERSION = "readability+html2text/3"
 WIDE_RATIO = 1.1  # the coverage container replaces Readability's cut when it holds this much more
 PDF_EXTRACTOR_VERSION = "pypdf/1"
 
@@ -185,15 +185,14 @@ def _similar(heading: str, title: str) -> bool:
     return bool(a) and (a in b or b in a)
 
 
-def _drop_title_headings(fragment: str, title: str) -> str:
+def _drop_title_headings(root, title: str) -> None:
     """As Readability.js did when the reference corpus was made: drop the article's <h1> (the
     title is printed separately) and a lone <h2> that repeats the title."""
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     h1s = root.findall(".//h1")
     # The article's title heading goes (it is printed as '# title'). Several <h1>s are the
     # document's own structure ("Article 1", "Article 2"): they stay, as does an <h1> that says
     # something the title does not.
-    if len(h1s) == 1 or not title:
+    if not title:
         drop = h1s if len(h1s) == 1 else []
     else:
         drop = [h for h in h1s if _similar(h.text_content(), title)]
@@ -204,7 +203,39 @@ def _drop_title_headings(fragment: str, title: str) -> str:
         h2 = h2s[0].text_content().strip()
         if h2 and abs(len(h2) - len(title)) / len(title) < 0.5 and (h2 in title or title in h2):
             h2s[0].drop_tree()
-    return lxml.html.tostring(root, encoding="unicode")
+
+
+_LAYOUT_CELL_WORDS = 250
+_CELL_BLOCKS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "blockquote")
+
+
+def _separate_cell_blocks(root) -> None:
+    """Paragraphs inside a data table's cell are run together by html2text ("Account DataProfile
+    Data"); a line break between them keeps each its own words, as the page shows them. A layout
+    table's cell (a whole page section: more than ``_LAYOUT_CELL_WORDS`` words) is rendered as
+    the reference corpus renders it."""
+    for cell in root.iter("td", "th"):
+        if _word_count(cell.text_content()) > _LAYOUT_CELL_WORDS:
+            continue
+        leaves = [el for el in cell.iterdescendants(*_CELL_BLOCKS)
+                  if next(el.iterdescendants(*_CELL_BLOCKS), None) is None
+                  and el.text_content().strip()]  # an empty <p></p> separates nothing
+        for i, el in enumerate(leaves):
+            if i or (cell.text or "").strip():
+                el.addprevious(lxml.html.Element("br"))
+            if (el.tail or "").strip():
+                br = lxml.html.Element("br")
+                br.tail, el.tail = el.tail, None
+                el.addnext(br)
+
+
+def _render(fragment: str, title: str, url: str) -> str:
+    """The one way a chosen fragment becomes seed-format markdown: the title heading dropped,
+    blocks inside table cells kept apart, html2text, blank lines trimmed."""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    _drop_title_headings(root, title)
+    _separate_cell_blocks(root)
+    return _clean_markdown(_html2text(lxml.html.tostring(root, encoding="unicode"), url))
 
 
 _SELF_LINK_HEADING = re.compile(
@@ -218,7 +249,7 @@ def _readability_body(html: str, url: str, title: str) -> str:
     html = _DOUBLE_BR.sub("\n<p>", html)
     html = _SELF_LINK_HEADING.sub(r"\1\2\3", html)
     summary = Document(html, url=url).summary(html_partial=True)
-    return _clean_markdown(_html2text(_drop_title_headings(summary, title), url))
+    return _render(summary, title, url)
 
 
 def _trafilatura_body(html: str, url: str, title: str = "") -> str:
@@ -231,7 +262,7 @@ def _trafilatura_body(html: str, url: str, title: str = "") -> str:
                               include_formatting=True, include_tables=True, favor_recall=True)
     if not out:
         return ""
-    lines = _clean_markdown(_html2text(_drop_title_headings(out, title), url)).split("\n")
+    lines = _render(out, title, url).split("\n")
     if lines and lines[0].startswith("#") and _similar(lines[0].lstrip("# "), title):
         lines = lines[1:]  # the title is printed once, as '# title'
     return _clean_markdown("\n".join(lines))
@@ -243,7 +274,7 @@ _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt"
 _CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "script", "style", "noscript", "button",
                 "select", "menu", "template", "svg", "iframe", "dialog"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "dialog", "alertdialog", "search", "menu"}
-_CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(newsletter|breadcrumbs?|skip-link|share|social)([\s_-]|$)")
+_CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(newsletter|breadcrumbs?|skip-link|share|social|modals?)([\s_-]|$)")
 # Cookie and consent dialogs: a cookie/consent word with a dialog word, or a consent vendor's
 # own name (never just "cookie": a cookie policy's content is called that too).
 _DIALOG_MARKS = re.compile(
@@ -310,6 +341,9 @@ def _strip_chrome(root) -> None:
             el.drop_tree()
 
 
+_CLIMB_WORDS = 40
+
+
 def coverage_container(doc: lxml.html.HtmlElement, share: float = 0.9):
     """The deepest element holding ``share`` of the page's content-block words (paragraphs, list
     items, headings, cells, text-only divs outside page chrome), and the words under it. A policy
@@ -352,15 +386,25 @@ def coverage_container(doc: lxml.html.HtmlElement, share: float = 0.9):
         best = max((c for c in node if isinstance(c.tag, str)), key=lambda c: weight.get(c, 0),
                    default=None)
         if best is None or weight.get(best, 0) < share * total:
-            return node, weight.get(node, total)
+            break
         node = best
+    # The policy's own heading and date often sit just outside the block holding its body:
+    # climb while a parent adds only a few words.
+    while node is not body and node.getparent() is not None:
+        parent = node.getparent()
+        extra = weight.get(parent, total) - weight.get(node, 0)
+        if extra > max(_CLIMB_WORDS, 0.03 * weight.get(node, 0)):
+            break
+        node = parent
+    return node, weight.get(node, total)
 
 
 def _container_body(doc: lxml.html.HtmlElement, url: str, title: str, at_least: int = 0) -> str:
     """The coverage container rendered like Readability's cut; "" when it is not worth rendering
-    (it holds no more than ``at_least`` words)."""
+    (it cannot hold more than ``at_least`` words: its content blocks' words, which undercount the
+    rendered text by a few percent, are under 80 % of that)."""
     node, words = coverage_container(doc)
-    if node is None or words <= at_least:
+    if node is None or words <= 0.8 * at_least:
         return ""
     node = copy.deepcopy(node)
     _strip_chrome(node)
@@ -370,7 +414,7 @@ def _container_body(doc: lxml.html.HtmlElement, url: str, title: str, at_least: 
                                         for p in a.iterancestors()):
             a.drop_tag()
     html = lxml.html.tostring(node, encoding="unicode")
-    return _clean_markdown(_html2text(_drop_title_headings(html, title), url))
+    return _render(html, title, url)
 
 
 def _word_count(text: str) -> int:
@@ -426,7 +470,7 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     if _word_count(body_md) < max(20, 0.1 * min(full_words, 2000)):
         alt = _trafilatura_body(html, url, title)
         if _word_count(alt) > _word_count(body_md):
-            body_md, extractor = alt, "trafilatura+html2text/2"
+            body_md, extractor = alt, "trafilatura+html2text/3"
     words = _word_count(body_md)
     if words == 0:
         return ExtractedText("", title, "", 0, None, encoding, extractor,
