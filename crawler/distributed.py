@@ -32,6 +32,7 @@ from scrapy_redis.queue import PriorityQueue
 
 from crawler.items import LEASE_META
 from crawler.politeness import RateGate, sleep_unless
+from pipelines.corpus import Corpus
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_TTL = 15
@@ -361,12 +362,12 @@ class LeaseMiddleware:
                 handed_on = True
             yield element
         if lease and not handed_on:
-            self.crawler.spider.coordination.ack(lease)
+            Corpus.of(self.crawler).coordination.ack(lease)
 
     def process_spider_exception(self, response, exception, spider=None):
         # The callback failed (Scrapy logs it): the request is done, as in a single-process run;
         # re-queueing it would fail again forever. The next run resumes from the corpus.
-        self.crawler.spider.coordination.ack(response.meta.get(LEASE_META))
+        Corpus.of(self.crawler).coordination.ack(response.meta.get(LEASE_META))
         return None
 
 
@@ -389,17 +390,18 @@ class JobLifecycle:
     def spider_opened(self, spider):
         from twisted.internet import task
 
-        if getattr(spider, "coordination", None) is None:
+        self.corpus = Corpus.of(self.crawler)
+        if not self.corpus.distributed:
             return
-        spider.coordination.heartbeat()
-        self.loop = task.LoopingCall(self.tick, spider)
+        self.corpus.coordination.heartbeat()
+        self.loop = task.LoopingCall(self.tick)
         self.loop.start(0.5, now=False)
 
-    def tick(self, spider):
-        c = spider.coordination
+    def tick(self):
+        c = self.corpus.coordination
         c.heartbeat()
-        if spider.is_coordinator:
-            c.apply_ops(spider.main_store)
+        if self.corpus.is_coordinator:
+            c.apply_ops(self.corpus.main)
         # An idle engine looks at its scheduler only every 5 s; work others just queued in Redis
         # is picked up at once instead.
         slot = getattr(self.crawler.engine, "_slot", None)
@@ -407,26 +409,28 @@ class JobLifecycle:
             slot.nextcall.schedule()
 
     def spider_idle(self, spider):
-        c = getattr(spider, "coordination", None)
+        corpus = Corpus.of(self.crawler)
+        c = corpus.coordination
         if c is None:
             return
         c.requeue_orphans(include_own=True)
-        if spider.is_coordinator:
-            c.apply_ops(spider.main_store)
+        if corpus.is_coordinator:
+            c.apply_ops(corpus.main)
         queued, leased, ops = c.pending()
-        if queued or leased or (spider.is_coordinator and ops):
+        if queued or leased or (corpus.is_coordinator and ops):
             raise DontCloseSpider("the job still has work")
-        if not spider.is_coordinator and c.state() == "starting":
+        if not corpus.is_coordinator and c.state() == "starting":
             raise DontCloseSpider("waiting for the coordinator to push the seeds")
 
     def spider_closed(self, spider, reason):
         if self.loop and self.loop.running:
             self.loop.stop()
-        c = getattr(spider, "coordination", None)
+        corpus = Corpus.of(self.crawler)
+        c = corpus.coordination
         if c is None:
             return
-        if spider.is_coordinator:
-            while c.apply_ops(spider.main_store):
+        if corpus.is_coordinator:
+            while c.apply_ops(corpus.main):
                 pass
             if reason == "finished":
                 c.finish()

@@ -107,16 +107,20 @@ class ArchiveRetryMiddleware:
         if not await sleep_unless(seconds, self.stopping):
             raise IgnoreRequest(SHUTTING_DOWN)
 
-    def _retry(self, request: Request, counter: str, reason: str) -> Request | None:
+    def _retry(self, request: Request, counter: str, reason: str, limit: int | None = None) -> Request | None:
+        """The request again, through Scrapy's ``get_retry_request`` (its stats and priority
+        adjustment). Each kind of failure has its own budget (``counter`` in meta): the archive's
+        429s, which can last long on the Internet Archive, do not use up the 5xx retries."""
         n = request.meta.get(counter, 0) + 1
-        limit = self.max_429 if counter == "palimpsest_429" else self.retry_times
+        if limit is None:
+            limit = self.max_429 if counter == "palimpsest_429" else self.retry_times
         if n > limit:
-            logger.error("Giving up on %s after %d attempts (%s)", request.url, n, reason)
-            self.stats.inc_value("palimpsest/gave_up")
+            if counter != "palimpsest_refused":  # a refusal has its own line (see below)
+                logger.error("Giving up on %s after %d attempts (%s)", request.url, n, reason)
+                self.stats.inc_value("palimpsest/gave_up")
             return None
-        retry = request.replace(dont_filter=True)
+        retry = clean_retry(request, self.crawler.spider, reason, request.meta.get("retry_times", 0) + 1)
         retry.meta[counter] = n
-        retry.priority = request.priority - 1
         return retry
 
     def process_request(self, request: Request, spider=None):
@@ -179,7 +183,7 @@ class ArchiveRetryMiddleware:
             logger.error("Connection to the archive refused (%s): the archive may be blocking this "
                          "IP; pausing %s for %.0f s before retrying", request.url, key,
                          self.pause_refused)
-            return self._retry(request, "palimpsest_refused", "connection refused") or None
+            return self._retry(request, "palimpsest_blocked", "connection refused") or None
         if isinstance(exception, CannotResolveHostError):
             return None
         if isinstance(exception, _TRANSIENT) or "Connection" in type(exception).__name__:
@@ -198,18 +202,18 @@ class ArchiveRetryMiddleware:
         Asked again a couple of times a second apart (a server starting up), then the request
         fails with a message that says so."""
         self.stats.inc_value("palimpsest/connection_refused")
-        n = request.meta.get("palimpsest_refused", 0) + 1
         host = redact_url(request.url).split("/")[2]
-        if n > self.refused_retries:
+        retry = self._retry(request, "palimpsest_refused", "connection refused", self.refused_retries)
+        if retry is None:
             self.stats.inc_value("palimpsest/archive_unreachable")
             logger.error("Nothing listens at %s (connection refused %d times): is the archive "
-                         "running? Giving up on %s", host, n, redact_url(request.url))
+                         "running? Giving up on %s", host, self.refused_retries + 1,
+                         redact_url(request.url))
             self.unreachable[host] = f"connection refused: nothing listens at {host}"
             raise IgnoreRequest(self.unreachable[host])
+        n = retry.meta["palimpsest_refused"]
         logger.warning("Connection to %s refused: retrying in %d s", host, n)
         await self._sleep(n)
-        retry = request.replace(dont_filter=True)
-        retry.meta["palimpsest_refused"] = n
         return retry
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from scrapy import signals
 from twisted.internet import task
 
+from pipelines.corpus import Corpus
+
 logger = logging.getLogger("palimpsest.progress")
 
 
@@ -84,8 +86,9 @@ class ProgressReporter:
             self.loop.stop()
         f = self.figures(spider)
         f["finish_reason"] = reason
-        store = getattr(spider, "corpus", None)
-        if store is not None:
+        corpus = Corpus.opened(self.crawler)
+        if corpus is not None:
+            store = corpus.reads
             f["corpus"] = store.counts()
             f["blocked"] = [{"site": s, "url": u, "archive_said": m} for s, u, m in
                             store.blocked_urls()]

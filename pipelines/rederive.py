@@ -4,7 +4,6 @@ someone already has: Webrecorder, Archive-It, Heritrix, Common Crawl extracts, o
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -52,19 +51,12 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
                 file, offset = original[1], original[2]
             jobs.append((key, str(snaps.path(file)), offset, url, max_bytes))
         changed = failed = 0
-        n = workers or os.cpu_count() or 1
-        with contextlib.ExitStack() as stack:
-            if n <= 1 or len(jobs) < 8:
-                results = map(_extract_snapshot, jobs)
-            else:
-                pool = stack.enter_context(ProcessPoolExecutor(n))
-                results = pool.map(_extract_snapshot, jobs, chunksize=16)
-            for key, extracted, error in results:
-                if error:
-                    failed += 1
-                    logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
-                    continue
-                changed += store.replace_text(key, extracted)
+        for key, extracted, error in _extracted(jobs, workers):
+            if error:
+                failed += 1
+                logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
+                continue
+            changed += store.replace_text(key, extracted)
         figures = finalize(store, workers)
         return {"payloads": len(jobs), "texts_changed": changed, "failed": failed, **figures}
     finally:
@@ -76,12 +68,26 @@ def _timestamp(warc_date: str) -> str:
     return (digits + "0" * 14)[:14]
 
 
+def _extracted(jobs: list[tuple[str, str, int, str, int]], workers: int | None):
+    """(payload key, extracted dict or None, error or None) of each job, in worker processes
+    (one per core) when there is enough to do."""
+    n = workers or os.cpu_count() or 1
+    if n <= 1 or len(jobs) < 8:
+        yield from map(_extract_snapshot, jobs)
+        return
+    with ProcessPoolExecutor(n) as pool:
+        yield from pool.map(_extract_snapshot, jobs, chunksize=max(1, min(16, len(jobs) // (4 * n))))
+
+
 def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | None = None,
            max_bytes: int = 20_000_000) -> dict:
     """A corpus from WARC files: the response and revisit records of the seed URLs (matched by
     SURT, as the CDX API matches them: any spelling of the URL) become captures, each distinct
-    payload is extracted once and copied into OUT/snapshots/; then the same finalize step as a
-    crawl. No server, no HTTP."""
+    payload is copied once into OUT/snapshots/ and extracted (from there, in one worker process
+    per core); then the same finalize step as a crawl. No server, no HTTP.
+
+    A killed ingest is resumed by the same command: captures already indexed are not added
+    again, payloads whose text was stored are not extracted again."""
     seeds, errors = read_seeds(seeds_path)
     for err in errors:
         logger.error("Bad seed line: %s", err)
@@ -89,6 +95,7 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
     store = CorpusStore(out)
     snaps = SnapshotStore(out)
     figures = {"records": 0, "captures": 0, "payloads": 0, "skipped_records": 0}
+    pending: dict[str, dict] = {}  # payload key -> its fetch row, waiting for its text
     try:
         for seed in seeds:
             store.add_seed(seed.site, seed.url)
@@ -103,8 +110,21 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
                 if not owners:
                     continue
                 figures["records"] += 1
-                _ingest_record(store, snaps, record, uri, owners, figures, max_bytes)
-        snaps.close()
+                _ingest_record(store, snaps, record, uri, owners, figures, pending)
+        snaps.close()  # the files are in place: the workers read the payloads from there
+        jobs = [(key, str(snaps.path(row["snapshot"].file)), row["snapshot"].offset, row["url"],
+                 max_bytes) for key, row in pending.items()]
+        for key, extracted, error in _extracted(jobs, workers):
+            row = pending.pop(key)
+            if error:
+                logger.error("ingest: %s at %s: %s; not stored, re-run the same command to retry",
+                             row["url"], row["timestamp"], error)
+                continue
+            text = bool(extracted["markdown"])
+            store.record_fetch(**row, outcome=Outcome.TEXT if text else Outcome.NO_TEXT,
+                               text_hash=extracted["text_hash"] if text else None,
+                               reason=extracted.get("reason"), extracted=extracted if text else None)
+            figures["payloads"] += 1
         figures.update(finalize(store, workers))
         return figures
     finally:
@@ -112,7 +132,9 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
         store.close()
 
 
-def _ingest_record(store, snaps, record, uri, owners, figures, max_bytes) -> None:
+def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) -> None:
+    """Index one WARC record's capture; keep its payload (once) and store its outcome, or leave
+    it in ``pending`` for extraction."""
     ts = _timestamp(record.rec_headers.get_header("WARC-Date") or "")
     http = record.http_headers
     digest = (record.rec_headers.get_header("WARC-Payload-Digest") or "").split(":", 1)[-1]
@@ -130,27 +152,24 @@ def _ingest_record(store, snaps, record, uri, owners, figures, max_bytes) -> Non
     for site, seed_url in owners:
         if not store.capture_exists(site, ts, uri, digest):
             figures["captures"] += store.add_captures(site, seed_url, [(rec, key)])
-    if record.rec_type == "revisit" or store.fetched_keys([key]):
+    if record.rec_type == "revisit" or key in pending or store.fetched_keys([key]):
         return
     headers = list(http.headers) if http else []
     ref = snaps.write_response(uri, ts, rec.status or 200, headers, body, digest, source=None)
-    extracted, outcome, location, reason = None, Outcome.HTTP_STATUS, None, None
+    row = dict(payload_key=key, timestamp=ts, url=uri, status=rec.status, digest=digest,
+               http_status=rec.status, digest_ok=payload_digest(body) == digest, size=len(body),
+               sites=[s for s, _ in owners], snapshot=ref)
+    if rec.status and 200 <= rec.status < 300 and not rec.is_redirect and is_textual_mime(rec.mimetype):
+        pending[key] = row
+        return
+    outcome, location, reason = Outcome.HTTP_STATUS, None, None
     if rec.is_redirect:
         outcome = Outcome.REDIRECT
         location = http.get_header("Location") if http else None
     elif rec.status and 200 <= rec.status < 300:
-        if not is_textual_mime(rec.mimetype):
-            outcome, reason = Outcome.NO_TEXT, f"not a text type ({rec.mimetype})"
-        else:
-            extracted = extract_policy(body, ctype, uri, max_bytes).as_dict()
-            outcome = Outcome.TEXT if extracted["markdown"] else Outcome.NO_TEXT
-            reason = extracted.get("reason")
+        outcome, reason = Outcome.NO_TEXT, f"not a text type ({rec.mimetype})"
     else:
         reason = f"archived HTTP {rec.status}"
-    store.record_fetch(payload_key=key, timestamp=ts, url=uri, status=rec.status, digest=digest,
-                       outcome=outcome, http_status=rec.status, location=location,
-                       text_hash=extracted["text_hash"] if outcome == "text" else None,
-                       reason=reason, digest_ok=payload_digest(body) == digest, size=len(body),
-                       extracted=extracted if outcome == "text" else None,
-                       sites=[s for s, _ in owners], snapshot=ref)
+    store.record_fetch(**row, outcome=outcome, location=location, text_hash=None, reason=reason,
+                       extracted=None)
     figures["payloads"] += 1

@@ -29,6 +29,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.wayback import parse_timestamp, payload_digest
+from pipelines.corpus import Corpus
 
 logger = logging.getLogger(__name__)
 
@@ -249,8 +250,8 @@ class SnapshotPipeline:
 
     def open_spider(self, spider=None):
         if self.enabled:
-            spider = spider or self.crawler.spider
-            self.store = SnapshotStore(spider.store.out, self.max_bytes)
+            self.corpus = Corpus.of(self.crawler)
+            self.store = SnapshotStore(self.corpus.out, self.max_bytes)
 
     def close_spider(self, spider=None):
         if self.store is not None:
@@ -259,7 +260,7 @@ class SnapshotPipeline:
     def process_item(self, item, spider=None):
         if self.store is None or item.get("kind") != "payload" or item.get("outcome") not in self.KEPT:
             return item
-        corpus = self.crawler.spider.store
+        corpus = self.corpus.store
         body = item.get("body") or b""
         digest = item.get("digest") or payload_digest(body)
         earlier = self.kept_digests.get(digest) or corpus.snapshot_of_digest(digest)

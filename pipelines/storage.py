@@ -642,18 +642,23 @@ class StoragePipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def open_spider(self, spider=None):
+        from pipelines.corpus import Corpus
+
+        self.corpus = Corpus.of(self.crawler)
+
     def process_item(self, item, spider=None):
-        spider = self.crawler.spider
         if item.get("extraction_error"):
             # Nothing is stored for this payload: the next run fetches and extracts it again.
-            spider.error(item["site"], item["url"], item["timestamp"],
-                         f"text extraction failed: {item['extraction_error']}; nothing stored, "
-                         "re-run the same command to retry")
+            self.crawler.spider.error(
+                item["site"], item["url"], item["timestamp"],
+                f"text extraction failed: {item['extraction_error']}; nothing stored, "
+                "re-run the same command to retry")
         else:
-            self.record(spider.store, item)
+            self.record(self.corpus.store, item)
         item.pop("body", None)
-        if spider.coordination is not None:  # distributed: the writes are in Redis now
-            spider.coordination.ack(item.pop(LEASE_META, None))
+        if self.corpus.distributed:  # the writes are in Redis now
+            self.corpus.coordination.ack(item.pop(LEASE_META, None))
         return item
 
     def record(self, store: CorpusStore, item) -> None:
@@ -682,14 +687,14 @@ class StoragePipeline:
         self.stats.inc_value(f"palimpsest/fetch_outcome/{outcome}")
 
     def close_spider(self, spider=None):
-        spider = spider or self.crawler.spider
-        if spider.is_coordinator:  # apply the last writes of the workers first
-            while spider.coordination.apply_ops(spider.corpus):
+        c = self.corpus
+        if c.is_coordinator:  # apply the last writes of the workers first
+            while c.coordination.apply_ops(c.main):
                 pass
-        if spider.coordination is not None and not spider.is_coordinator:
+        if c.main is None:
             return  # a worker: the coordinator finalizes the one corpus
         from pipelines.finalize import finalize
 
-        figures = finalize(spider.corpus, self.crawler.settings.getint("PALIMPSEST_EXTRACT_WORKERS") or None)
+        figures = finalize(c.main, self.crawler.settings.getint("PALIMPSEST_EXTRACT_WORKERS") or None)
         for name, value in figures.items():
             self.stats.set_value(f"palimpsest/{name}", value)

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 
 from crawler.wayback import payload_digest
 from pipelines.extraction import extract_policy
+from pipelines.corpus import Corpus
 from pipelines.finalize import finalize
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ class WatchPipeline:
         return cls(crawler)
 
     async def process_item(self, item, spider=None):
-        store = self.crawler.spider.store
+        store = Corpus.of(self.crawler).store
         site, url = item["site"], item["url"]
         if item.get("moved_from"):
             store.add_url(site, url, item["asked_url"], now_timestamp(), 1)
@@ -214,7 +215,7 @@ class WatchPipeline:
         return item
 
     async def close_spider(self, spider=None):
-        store = self.crawler.spider.store
+        store = Corpus.of(self.crawler).store
         if self.save_enabled:  # saves an earlier run could not get
             for site, ts, url in store.pending_live_saves():
                 if (site, ts) in self.created or time.monotonic() < self.spn.paused_until:

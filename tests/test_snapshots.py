@@ -172,3 +172,129 @@ def test_no_snapshots_option(tmp_path):
     finally:
         fixture.stop()
     assert r.returncode == 0 and not (tmp_path / "o" / "snapshots").exists()
+
+
+# -- kill -9 during ingest and reextract: the same command resumes to the same corpus -----------
+CITP_PAGES = ["welcomegateapp.com", "gyftr.com", "joyentcloud.com", "kickerstart.com", "zaptunes.com"]
+
+
+def many_sites_warc(path: Path, sites: int = 36, captures: int = 4) -> tuple[Path, Path]:
+    """A WARC of ``sites`` policies with ``captures`` different versions each (a paragraph
+    inserted at the policy's end, so each one is a real text change)."""
+    caps = []
+    for n in range(sites):
+        _, page, ref = citp(CITP_PAGES[n % len(CITP_PAGES)])
+        # a words-only line of the policy body, found as such in the page: the change goes there
+        anchor = next(line[:40] for line in ref.splitlines()[4:]
+                      if len(line) > 60 and line[:40].isascii() and line[:40].encode() in page
+                      and all(ch.isalnum() or ch in " ,.'" for ch in line[:40]))
+        for c in range(captures):
+            body = change_text(page, anchor, f"Amendment {n}-{c}: we changed this policy on day {c}. "
+                                             + anchor)
+            caps.append(Capture(f"http://site{n:02d}.test/privacy", f"20{10 + c:02d}0101000000", body))
+    seeds = path.parent / "many-seeds.csv"
+    seeds.write_text("site,url\n" + "".join(f"site{n:02d}.test,http://site{n:02d}.test/privacy\n"
+                                            for n in range(sites)))
+    return write_warc(path, caps), seeds
+
+
+def corpus_state(out: Path) -> dict:
+    """What a user reads: version files, change log, versions and fetch outcomes."""
+    db = sqlite3.connect(out / "corpus.sqlite")
+    try:
+        return {
+            "files": {str(p.relative_to(out)): p.read_bytes()
+                      for p in sorted((out / "policies").rglob("*.md"))},
+            "changes": (out / "changes.csv").read_text(),
+            "versions": db.execute("SELECT site, timestamp, url, text_hash FROM versions "
+                                   "ORDER BY site, timestamp").fetchall(),
+            "fetches": db.execute("SELECT payload_key, outcome, text_hash FROM fetches "
+                                  "ORDER BY payload_key").fetchall(),
+            "captures": db.execute("SELECT count(*) FROM captures").fetchone()[0],
+        }
+    finally:
+        db.close()
+
+
+def count(out: Path, sql: str) -> int:
+    try:
+        db = sqlite3.connect(f"file:{out / 'corpus.sqlite'}?mode=ro", uri=True, timeout=0.2)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:  # not created yet, or its schema not yet
+        return 0
+
+
+def kill_when(args: list[str], ready, timeout: float = 120) -> None:
+    """Start the command, SIGKILL it as soon as ``ready()`` holds (polled; no fixed sleep)."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready():
+            assert proc.poll() is None, "the command ended before the kill point: make the input bigger"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.kill()
+    finally:
+        proc.wait()
+
+
+def all_warcs_valid(out: Path) -> None:
+    for f in (out / "snapshots").glob("*.warc.gz"):
+        with f.open("rb") as fh:
+            for r in ArchiveIterator(fh):
+                r.content_stream().read()
+    assert not list((out / "snapshots" / ".open").glob("*")) if (out / "snapshots" / ".open").exists() else True
+
+
+@pytest.mark.parametrize("phase", ["indexing", "extracting"])
+def test_ingest_killed_resumes_to_the_same_corpus(tmp_path, phase):
+    warc, seeds = many_sites_warc(tmp_path / "theirs.warc.gz")
+    clean = tmp_path / "clean"
+    assert run_palimpsest("ingest", str(warc), "--seeds", str(seeds), "--out", str(clean)).returncode == 0
+    want = corpus_state(clean)
+    assert len(want["versions"]) == 36 * 4 and want["captures"] == 36 * 4
+
+    out = tmp_path / "killed"
+    if phase == "indexing":  # captures being indexed and payloads copied, nothing extracted yet
+        ready = lambda: count(out, "SELECT count(*) FROM captures") >= 20  # noqa: E731
+    else:  # texts being stored
+        ready = lambda: count(out, "SELECT count(*) FROM fetches") >= 20  # noqa: E731
+    kill_when(["ingest", str(warc), "--seeds", str(seeds), "--out", str(out)], ready)
+    r = run_palimpsest("ingest", str(warc), "--seeds", str(seeds), "--out", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    all_warcs_valid(out)
+    assert corpus_state(out) == want
+
+
+def test_reextract_killed_resumes_to_the_same_corpus(tmp_path):
+    import shutil
+
+    warc, seeds = many_sites_warc(tmp_path / "theirs.warc.gz")
+    base = tmp_path / "base"
+    assert run_palimpsest("ingest", str(warc), "--seeds", str(seeds), "--out", str(base)).returncode == 0
+    want = corpus_state(base)
+    # As if an older extractor had written every text: reextract has all of them to redo.
+    db = sqlite3.connect(base / "corpus.sqlite")
+    with db:
+        db.execute("INSERT INTO texts SELECT 'old-' || text_hash, title, markdown, words, language, "
+                   "encoding, 'older/1' FROM texts")
+        db.execute("UPDATE fetches SET text_hash = 'old-' || text_hash WHERE text_hash IS NOT NULL")
+    db.close()
+    out = tmp_path / "killed"
+    shutil.copytree(base, out)
+    kill_when(["reextract", str(out)],
+              lambda: 0 < count(out, "SELECT count(*) FROM fetches WHERE text_hash NOT LIKE 'old-%'") < 100)
+    r = run_palimpsest("reextract", str(out))
+    assert r.returncode == 0, r.stderr[-3000:]
+    all_warcs_valid(out)
+    assert corpus_state(out) == want

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -27,7 +26,8 @@ from crawler.seeds import Seed, read_seeds
 from crawler.wayback import (Answer, CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
                              dedupe_records, is_blocked_cdx_answer, payload_digest,
                              raise_for_outcome, surt_key)
-from pipelines.storage import CorpusStore, Outcome
+from pipelines.corpus import Corpus
+from pipelines.storage import Outcome
 
 logger = logging.getLogger(__name__)
 RUN_META = "palimpsest_run"
@@ -127,51 +127,28 @@ class HistorySpider(scrapy.Spider):
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES", 5)
         spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS", 30)
         spider.fresh_since = s.getfloat("PALIMPSEST_CDX_FRESH_SINCE", 0)
-        out = spider.out_arg or s.get("PALIMPSEST_OUT")
-        spider.coordination = None
-        spider.is_coordinator = False
-        if s.getbool("PALIMPSEST_DISTRIBUTED"):
-            spider.setup_distributed(s, out)
-        else:
-            if not spider.seeds_path:
-                raise ValueError("the history spider needs a seed file: -a seeds=seeds/sites.csv")
-            spider.store = CorpusStore(out)
-        spider.corpus = spider.main_store if spider.is_coordinator else spider.store
-        crawler.signals.connect(spider.store.close, signal=signals.engine_stopped)
+        # The corpus is the crawl's (pipelines.corpus.Corpus): received, not built here.
+        worker = s.getbool("PALIMPSEST_DISTRIBUTED") and s.get("PALIMPSEST_ROLE") != "coordinator"
+        if not spider.seeds_path and not worker:  # a worker takes its seeds from the job
+            raise ValueError("the history spider needs a seed file: -a seeds=seeds/sites.csv")
+        spider.corpus = Corpus.of(crawler, spider.out_arg)
+        spider.store = spider.corpus.store
         crawler.signals.connect(spider.sweep_when_idle, signal=signals.spider_idle)
         return spider
 
-    def setup_distributed(self, s, out: str) -> None:
-        import redis
-
-        from crawler.distributed import DistributedStore, JobCoordination, worker_id
-
-        self.worker_id = worker_id()
-        server = redis.Redis.from_url(s.get("REDIS_URL"))
-        self.coordination = JobCoordination(server, s.get("PALIMPSEST_JOB"), self.worker_id)
-        self.is_coordinator = s.get("PALIMPSEST_ROLE") == "coordinator"
-        # A worker's own reads (and its last_run.json) live in a scratch store: in OUT for a
-        # worker (a temporary folder), beside the corpus for the coordinator.
-        scratch_dir = tempfile.mkdtemp(prefix="palimpsest-scratch-") if self.is_coordinator else out
-        scratch = CorpusStore(scratch_dir)
-        self.main_store = CorpusStore(out) if self.is_coordinator else None
-        self.store = DistributedStore(scratch, self.coordination, main=self.main_store)
-        if self.is_coordinator and not self.seeds_path:
-            raise ValueError("a distributed crawl is started with a seed file")
-
     # -- start -------------------------------------------------------------------------------
     async def start(self):
-        if self.coordination is not None:
-            server, job = self.coordination.server, self.coordination.job
-            if (not self.is_coordinator or server.get(f"palimpsest:{job}:seeded")
-                    or not server.set(f"palimpsest:{job}:seeding", self.worker_id, nx=True, ex=600)):
-                logger.info("Worker %s joined job %s", getattr(self, "worker_id", "?"), job)
+        c = self.corpus
+        if c.distributed:
+            server, job = c.coordination.server, c.coordination.job
+            if (not c.is_coordinator or server.get(f"palimpsest:{job}:seeded")
+                    or not server.set(f"palimpsest:{job}:seeding", c.worker_id, nx=True, ex=600)):
+                logger.info("Worker %s joined job %s", c.worker_id, job)
                 return
             server.delete(f"palimpsest:{job}:done")  # a new run of the job
-            fetched = self.main_store.payload_keys()
+            fetched = c.main.payload_keys()
             for i in range(0, len(fetched), 5000):
-                self.coordination.server.sadd(f"palimpsest:{self.coordination.job}:fetched",
-                                              *fetched[i:i + 5000])
+                server.sadd(f"palimpsest:{job}:fetched", *fetched[i:i + 5000])
         try:
             seeds, errors = read_seeds(self.seeds_path)
         except (OSError, ValueError) as exc:
@@ -210,9 +187,9 @@ class HistorySpider(scrapy.Spider):
                 yield request
             if self.progress.pending.get(seed.site, 0) <= 0:  # a resumed job had finished it
                 self.progress.finished.add(seed.site)
-        if self.coordination is not None:  # seeding complete: later coordinators only join
-            server, job = self.coordination.server, self.coordination.job
-            server.set(f"palimpsest:{job}:seeded", self.worker_id)
+        if self.corpus.distributed:  # seeding complete: later coordinators only join
+            server, job = self.corpus.coordination.server, self.corpus.coordination.job
+            server.set(f"palimpsest:{job}:seeded", self.corpus.worker_id)
             server.delete(f"palimpsest:{job}:seeding")
 
     def requests_for_seed(self, seed: Seed):
@@ -346,7 +323,8 @@ class HistorySpider(scrapy.Spider):
         fetched = self.store.fetched_keys({p.payload_key for p in candidates})
         wanted = [p.payload_key for p in candidates
                   if p.payload_key not in fetched and p.payload_key not in self.scheduled_keys]
-        allowed = self.coordination.claim(wanted, lease) if self.coordination else set(wanted)
+        coordination = self.corpus.coordination
+        allowed = coordination.claim(wanted, lease) if coordination else set(wanted)
         for p in candidates:
             rec, key = p.record, p.payload_key
             if key not in allowed or key in self.scheduled_keys:

@@ -15,7 +15,6 @@ import logging
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxt
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
@@ -23,7 +22,7 @@ from twisted.internet.defer import Deferred
 from scrapy.http import Response
 
 from crawler.seeds import read_seeds
-from pipelines.storage import CorpusStore
+from pipelines.corpus import Corpus
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +109,8 @@ class WatchSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.store = CorpusStore(spider.out_arg or s.get("PALIMPSEST_OUT"))
-        spider.corpus = spider.store
-        crawler.signals.connect(spider.store.close, signal=signals.engine_stopped)
+        spider.corpus = Corpus.of(crawler, spider.out_arg)  # the crawl's corpus, received
+        spider.store = spider.corpus.store
         contact = s.get("PALIMPSEST_CONTACT")
         spider.live_user_agent = s.get("USER_AGENT") + (f" contact: {contact}" if contact else "")
         return spider
