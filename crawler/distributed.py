@@ -63,7 +63,7 @@ class ReliableQueue(PriorityQueue):
     def __init__(self, server, spider, key, serializer=None):
         super().__init__(server, spider, key, serializer)
         self.processing_key = key.rsplit(":", 1)[0] + ":processing"
-        self.worker = spider.worker_id
+        self.worker = Corpus.of(spider.crawler).worker_id
         self._pop = server.register_script(_POP)
 
     def pop(self, timeout=0):

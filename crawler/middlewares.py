@@ -38,14 +38,21 @@ _DOWNLOADER_META = ("download_latency", "redirect_times", "redirect_ttl", "redir
                     "_scheme_proxy", RAW_DIGEST_META, "palimpsest_sent_at")
 
 
-def clean_retry(request: Request, spider, reason: str, max_times: int) -> Request | None:
-    """The request again through Scrapy's ``get_retry_request`` (counted in its retry stats, at
-    most ``max_times``), without the meta the downloader added to the first attempt."""
-    retry = get_retry_request(request, spider=spider, reason=reason, max_retry_times=max_times,
-                              logger=logger)
-    if retry is not None:
-        for key in _DOWNLOADER_META:
-            retry.meta.pop(key, None)
+def clean_retry(request: Request, spider, reason: str, max_times: int,
+                counter: str = "palimpsest_answer") -> Request | None:
+    """The one retry path: the request again through Scrapy's ``get_retry_request`` (its retry
+    stats, priority adjustment and ``retry_times``), without the meta the downloader added to the
+    first attempt; None once ``max_times`` retries of this kind (``counter`` in meta) were used.
+    Each kind of failure has its own budget: the archive's 429s, which can last long on the
+    Internet Archive, do not use up the retries of a 5xx or of a bad answer."""
+    n = request.meta.get(counter, 0) + 1
+    if n > max_times:
+        return None
+    retry = get_retry_request(request, spider=spider, reason=reason, logger=logger,
+                              max_retry_times=request.meta.get("retry_times", 0) + 1)
+    for key in _DOWNLOADER_META:
+        retry.meta.pop(key, None)
+    retry.meta[counter] = n
     return retry
 
 
@@ -108,19 +115,12 @@ class ArchiveRetryMiddleware:
             raise IgnoreRequest(SHUTTING_DOWN)
 
     def _retry(self, request: Request, counter: str, reason: str, limit: int | None = None) -> Request | None:
-        """The request again, through Scrapy's ``get_retry_request`` (its stats and priority
-        adjustment). Each kind of failure has its own budget (``counter`` in meta): the archive's
-        429s, which can last long on the Internet Archive, do not use up the 5xx retries."""
-        n = request.meta.get(counter, 0) + 1
         if limit is None:
             limit = self.max_429 if counter == "palimpsest_429" else self.retry_times
-        if n > limit:
-            if counter != "palimpsest_refused":  # a refusal has its own line (see below)
-                logger.error("Giving up on %s after %d attempts (%s)", request.url, n, reason)
-                self.stats.inc_value("palimpsest/gave_up")
-            return None
-        retry = clean_retry(request, self.crawler.spider, reason, request.meta.get("retry_times", 0) + 1)
-        retry.meta[counter] = n
+        retry = clean_retry(request, self.crawler.spider, reason, limit, counter)
+        if retry is None and counter != "palimpsest_refused":  # a refusal has its own line
+            logger.error("Giving up on %s after %d attempts (%s)", request.url, limit + 1, reason)
+            self.stats.inc_value("palimpsest/gave_up")
         return retry
 
     def process_request(self, request: Request, spider=None):

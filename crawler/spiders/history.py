@@ -308,7 +308,7 @@ class HistorySpider(scrapy.Spider):
             return None
         self.crawler.stats.inc_value("palimpsest/retry/bad_answer")
         logger.warning("%s for %s (site %s): asking again (%d/%d)", reason, response.url,
-                       response.meta.get("site"), request.meta["retry_times"],
+                       response.meta.get("site"), request.meta["palimpsest_answer"],
                        self.answer_retries if max_times is None else max_times)
         request.meta[RUN_META] = self.run_id
         self.progress.add(response.meta["site"])

@@ -1,0 +1,121 @@
+"""Re-deriving versions without the archive: ``palimpsest ingest`` and ``palimpsest reextract``
+against the extraction-only ceiling of this machine, measured in the same run.
+
+Builds the same generated archive as bench/crawl.py (SITES x CAPTURES from the citp-dev pages,
+text changes inside the policy, HTML-only changes, several URL spellings) as one WARC, then:
+
+* ceiling: the distinct payloads extracted by one process per core (a process pool over
+  in-memory bodies: nothing but extraction), in payloads/s;
+* ingest: the WARC into a new corpus (index, WARC snapshots, extraction, versions, changes);
+* reextract: the same corpus after its texts were marked as an older extractor's (every text
+  is extracted and stored again, versions and changes rebuilt);
+
+and prints each one's payloads/s as a share of the ceiling (target: >= 0.85), its wall and CPU
+time, and the PSS of its process tree.
+
+    python bench/rederive.py [--sites 300] [--captures 10] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from crawl import build, measure  # noqa: E402
+from crawler.warcs import write_warc  # noqa: E402
+from crawler.wayback import payload_digest  # noqa: E402
+from pipelines.extraction import extract_policy  # noqa: E402
+
+_BODIES: list[bytes] = []
+
+
+def _extract(i: int) -> int:
+    return extract_policy(_BODIES[i], "text/html", "http://x.example/privacy").words
+
+
+def ceiling_rate(bodies: list[bytes], cores: int) -> float:
+    """Payloads/s of extraction alone, one process per core (workers forked with the bodies)."""
+    global _BODIES
+    _BODIES = bodies
+    with ProcessPoolExecutor(cores) as pool:
+        list(pool.map(_extract, range(min(len(bodies), cores * 2))))  # imports and warm-up
+        t0 = time.perf_counter()
+        list(pool.map(_extract, range(len(bodies)), chunksize=16))
+        return len(bodies) / (time.perf_counter() - t0)
+
+
+def mark_texts_old(out: Path) -> None:
+    """As if an older extractor had written every text: reextract has all of them to redo."""
+    db = sqlite3.connect(out / "corpus.sqlite")
+    with db:
+        db.execute("INSERT OR IGNORE INTO texts SELECT 'old-' || text_hash, title, markdown, words, "
+                   "language, encoding, 'older/1' FROM texts WHERE text_hash NOT LIKE 'old-%'")
+        db.execute("UPDATE fetches SET text_hash = 'old-' || text_hash "
+                   "WHERE text_hash IS NOT NULL AND text_hash NOT LIKE 'old-%'")
+    db.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sites", type=int, default=300)
+    ap.add_argument("--captures", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=2, help="runs of each; medians are printed")
+    a = ap.parse_args()
+    cores = os.cpu_count() or 1
+    caps, seeds_csv, distinct, intended = build(a.sites, a.captures)
+    bodies = list({payload_digest(c.body): c.body for c in caps}.values())
+    cli = [sys.executable, "-m", "crawler.cli"]
+    figures: dict[str, list] = {"ceiling": [], "ingest": [], "reextract": []}
+    with tempfile.TemporaryDirectory(prefix="palimpsest-bench-") as tmp:
+        root = Path(tmp)
+        warc = write_warc(root / "archive.warc.gz", caps)
+        (root / "sites.csv").write_text(seeds_csv)
+        for n in range(a.rounds):  # the three side by side, order rotating
+            order = ["ceiling", "ingest", "reextract"]
+            order = order[n % 3:] + order[:n % 3]
+            out = root / f"out{n}"
+            for what in order:
+                if what == "ceiling":
+                    figures["ceiling"].append((ceiling_rate(bodies, cores), None))
+                    continue
+                if what == "reextract" and not out.exists():
+                    # reextract needs a corpus: ingest one first (not timed)
+                    measure(cli + ["ingest", str(warc), "--seeds", str(root / "sites.csv"),
+                                   "--out", str(out)])
+                if what == "reextract":
+                    mark_texts_old(out)
+                    cmd = cli + ["reextract", str(out)]
+                else:
+                    if out.exists():
+                        import shutil
+                        shutil.rmtree(out)
+                    cmd = cli + ["ingest", str(warc), "--seeds", str(root / "sites.csv"), "--out", str(out)]
+                _, wall, f = measure(cmd)
+                figures[what].append((len(bodies) / wall, (wall, f["cpu"], f["pss_mb"])))
+    ceiling = statistics.median(r for r, _ in figures["ceiling"])
+    print(f"archive: {a.sites} sites x {a.captures} captures = {len(caps)} records, "
+          f"{len(bodies)} distinct payloads, {intended} intended text changes")
+    print(f"ceiling: extraction alone in {cores} processes: {ceiling:.1f} payloads/s "
+          f"(rounds: {', '.join(f'{r:.1f}' for r, _ in figures['ceiling'])})")
+    for what in ("ingest", "reextract"):
+        rate = statistics.median(r for r, _ in figures[what])
+        wall = statistics.median(x[0] for _, x in figures[what])
+        cpu = statistics.median(x[1] for _, x in figures[what])
+        pss = max(x[2] for _, x in figures[what])
+        print(f"{what:9s}: {rate:.1f} payloads/s = {rate / ceiling:.2f} of the ceiling "
+              f"(target >= 0.85); wall {wall:.1f} s, CPU {cpu:.1f} s, PSS of the tree {pss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
