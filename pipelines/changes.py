@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import csv
 import difflib
+import functools
 import io
 import json
 import math
@@ -89,8 +90,15 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(normalize_text(text)) if w.strip()]
 
 
-def paragraphs(markdown: str) -> list[str]:
-    return [normalize_text(p) for p in re.split(r"\n\s*\n", markdown) if normalize_text(p)]
+@functools.lru_cache(maxsize=8)
+def paragraphs(markdown: str) -> tuple[str, ...]:
+    """The text's paragraphs, normalized (one comparison asks for them several times: cached)."""
+    return tuple(n for n in map(normalize_text, re.split(r"\n\s*\n", markdown)) if n)
+
+
+def _normalized_words(paragraph: str) -> list[str]:
+    """words() of a paragraph that is normalized already."""
+    return [w for w in _WORD.findall(paragraph) if w.strip()]
 
 
 def sections(markdown: str) -> list[Section]:
@@ -107,6 +115,33 @@ def sections(markdown: str) -> list[Section]:
 
 def word_opcodes(old: list[str], new: list[str]):
     return difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+
+
+def paragraph_word_diff(old_paras: list[str], new_paras: list[str]):
+    """(old words, new words, word opcodes): paragraphs aligned first (unchanged paragraphs are
+    matched whole, as a line diff does), words diffed only inside the paragraphs that differ.
+    The same answer as one word diff of the whole texts for the edits policies see, at a
+    fraction of its cost on long texts (the whole-text diff is quadratic in their length)."""
+    old_w = [_normalized_words(p) for p in old_paras]
+    new_w = [_normalized_words(p) for p in new_paras]
+    ow = [w for ws in old_w for w in ws]
+    nw = [w for ws in new_w for w in ws]
+    o_at = [0]
+    for ws in old_w:
+        o_at.append(o_at[-1] + len(ws))
+    n_at = [0]
+    for ws in new_w:
+        n_at.append(n_at[-1] + len(ws))
+    opcodes = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_paras, new_paras,
+                                                        autojunk=False).get_opcodes():
+        a1, a2, b1, b2 = o_at[i1], o_at[i2], n_at[j1], n_at[j2]
+        if tag == "equal":
+            opcodes.append(("equal", a1, a2, b1, b2))
+            continue
+        for t, x1, x2, y1, y2 in word_opcodes(ow[a1:a2], nw[b1:b2]):
+            opcodes.append((t, a1 + x1, a1 + x2, b1 + y1, b1 + y2))
+    return ow, nw, opcodes
 
 
 def align_sections(old: list[Section], new: list[Section]) -> list[tuple[Section | None, Section | None]]:
@@ -180,12 +215,11 @@ def significance(hits: dict[str, int], n_changed: int, length: float) -> tuple[f
 def compare(old_md: str, new_md: str) -> dict:
     """Measures of the change from ``old_md`` to ``new_md`` (markdown bodies)."""
     moved = moved_paragraphs(old_md, new_md)
-    strip = lambda md: "\n\n".join(p for p in paragraphs(md) if p not in moved)  # noqa: E731
-    ow, nw = words(strip(old_md)), words(strip(new_md))
+    ow, nw, opcodes = paragraph_word_diff([p for p in paragraphs(old_md) if p not in moved],
+                                          [p for p in paragraphs(new_md) if p not in moved])
     added: list[str] = []
     removed: list[str] = []
     cosmetic = True
-    opcodes = word_opcodes(ow, nw)
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             continue
@@ -195,7 +229,7 @@ def compare(old_md: str, new_md: str) -> dict:
                 not all(not w.isalnum() for w in ow[i1:i2] + nw[j1:j2]):
             cosmetic = False
     # Similarity of the whole texts, moved paragraphs counting as unchanged text.
-    moved_words = sum(len(words(p)) for p in moved)
+    moved_words = sum(len(_normalized_words(p)) for p in moved)
     same = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal") + moved_words
     total = len(ow) + len(nw) + 2 * moved_words
     similarity = 2 * same / total if total else 1.0

@@ -12,7 +12,7 @@ from pathlib import Path
 from crawler.plan import is_textual_mime
 from crawler.seeds import read_seeds
 from crawler.wayback import CdxRecord, payload_digest, surt_key
-from pipelines.extraction import extract_policy
+from pipelines.extraction import detect_language, extract_policy
 from pipelines.finalize import finalize
 from pipelines.snapshots import SnapshotStore, iter_records, read_record
 from pipelines.storage import CorpusStore, Outcome
@@ -75,6 +75,9 @@ def _extracted(jobs: list[tuple[str, str, int, str, int]], workers: int | None):
     if n <= 1 or len(jobs) < 8:
         yield from map(_extract_snapshot, jobs)
         return
+    # The language model is loaded before the workers fork: they share it instead of each one
+    # spending a second loading its own copy.
+    detect_language("This privacy policy explains how we collect and use personal data.")
     with ProcessPoolExecutor(n) as pool:
         yield from pool.map(_extract_snapshot, jobs, chunksize=max(1, min(16, len(jobs) // (4 * n))))
 
