@@ -282,7 +282,9 @@ def precompute_measures(store, workers: int | None = None) -> int:
     todo = sorted(pairs - done)
     if len(todo) < 20 or (workers or os.cpu_count() or 1) < 2:
         return 0  # measured one by one as needed
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from pipelines.workers import die_with_parent
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
         for i in range(0, len(todo), 500):
             chunk = todo[i:i + 500]
             texts = [(store.text(a), store.text(b)) for a, b in chunk]

@@ -16,6 +16,7 @@ from pipelines.extraction import detect_language, extract_policy
 from pipelines.finalize import finalize
 from pipelines.snapshots import SnapshotStore, iter_records, read_record
 from pipelines.storage import CorpusStore, Outcome
+from pipelines.workers import die_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +25,74 @@ def _extract_snapshot(job: tuple[str, str, int, str, int]) -> tuple[str, dict | 
     """In a worker: read one record from its file and extract it."""
     payload_key, path, offset, url, max_bytes = job
     try:
-        body, ctype, _, _ = read_record(path, offset)
+        where = Path(path)
+        if not where.exists() and where.parent.name == ".open":  # closed since: moved into place
+            where = where.parent.parent / where.name
+        body, ctype, _, _ = read_record(where, offset)
         return payload_key, extract_policy(body, ctype, url, max_bytes).as_dict(), None
     except Exception as exc:  # one unreadable record is reported, the others go on
         return payload_key, None, f"{type(exc).__name__}: {exc}"
+
+
+def _extract_batch(jobs: list) -> list:
+    return [_extract_snapshot(job) for job in jobs]
+
+
+class Extractions:
+    """Snapshot records extracted in one process per core while the caller goes on (ingest
+    reads and indexes the next WARC records meanwhile); results are collected as they finish."""
+
+    BATCH = 16
+
+    def __init__(self, workers: int | None):
+        n = workers or os.cpu_count() or 1
+        self.pool = None
+        if n > 1:
+            # The language model is loaded before the workers fork: they share it instead of
+            # each one spending a second loading its own copy.
+            detect_language("This privacy policy explains how we collect and use personal data.")
+            self.pool = ProcessPoolExecutor(n, initializer=die_with_parent)
+        self.batch: list = []
+        self.futures: set = set()
+        self.ready: list = []
+
+    def add(self, job) -> None:
+        self.batch.append(job)
+        if len(self.batch) >= self.BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        if not self.batch:
+            return
+        if self.pool is None:
+            self.ready.extend(_extract_batch(self.batch))
+        else:
+            self.futures.add(self.pool.submit(_extract_batch, self.batch))
+        self.batch = []
+
+    def results(self, wait: bool = False):
+        """(payload key, extracted dict or None, error or None) of the jobs finished so far; with
+        ``wait``, of every job added."""
+        from concurrent.futures import FIRST_COMPLETED
+        from concurrent.futures import wait as wait_for
+
+        if wait:
+            self._submit()
+        while True:
+            ready, self.ready = self.ready, []
+            yield from ready
+            if not self.futures:
+                return
+            done, self.futures = wait_for(self.futures, timeout=None if wait else 0,
+                                          return_when=FIRST_COMPLETED)
+            for future in done:
+                yield from future.result()
+            if not wait and not done:
+                return
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def reextract(out: str | Path, site: str | None = None, workers: int | None = None,
@@ -51,12 +116,18 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
                 file, offset = original[1], original[2]
             jobs.append((key, str(snaps.path(file)), offset, url, max_bytes))
         changed = failed = 0
-        for key, extracted, error in _extracted(jobs, workers):
-            if error:
-                failed += 1
-                logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
-                continue
-            changed += store.replace_text(key, extracted)
+        extractions = Extractions(workers if len(jobs) >= 8 else 1)
+        try:
+            for job in jobs:
+                extractions.add(job)
+            for key, extracted, error in extractions.results(wait=True):
+                if error:
+                    failed += 1
+                    logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
+                    continue
+                changed += store.replace_text(key, extracted)
+        finally:
+            extractions.close()
         figures = finalize(store, workers)
         return {"payloads": len(jobs), "texts_changed": changed, "failed": failed, **figures}
     finally:
@@ -66,20 +137,6 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
 def _timestamp(warc_date: str) -> str:
     digits = "".join(c for c in warc_date if c.isdigit())
     return (digits + "0" * 14)[:14]
-
-
-def _extracted(jobs: list[tuple[str, str, int, str, int]], workers: int | None):
-    """(payload key, extracted dict or None, error or None) of each job, in worker processes
-    (one per core) when there is enough to do."""
-    n = workers or os.cpu_count() or 1
-    if n <= 1 or len(jobs) < 8:
-        yield from map(_extract_snapshot, jobs)
-        return
-    # The language model is loaded before the workers fork: they share it instead of each one
-    # spending a second loading its own copy.
-    detect_language("This privacy policy explains how we collect and use personal data.")
-    with ProcessPoolExecutor(n) as pool:
-        yield from pool.map(_extract_snapshot, jobs, chunksize=max(1, min(16, len(jobs) // (4 * n))))
 
 
 def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | None = None,
@@ -99,6 +156,21 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
     snaps = SnapshotStore(out)
     figures = {"records": 0, "captures": 0, "payloads": 0, "skipped_records": 0}
     pending: dict[str, dict] = {}  # payload key -> its fetch row, waiting for its text
+    extractions = Extractions(workers)
+
+    def store_texts(results) -> None:
+        for key, extracted, error in results:
+            row = pending.pop(key)
+            if error:
+                logger.error("ingest: %s at %s: %s; not stored, re-run the same command to retry",
+                             row["url"], row["timestamp"], error)
+                continue
+            text = bool(extracted["markdown"])
+            store.record_fetch(**row, outcome=Outcome.TEXT if text else Outcome.NO_TEXT,
+                               text_hash=extracted["text_hash"] if text else None,
+                               reason=extracted.get("reason"), extracted=extracted if text else None)
+            figures["payloads"] += 1
+
     try:
         for seed in seeds:
             store.add_seed(seed.site, seed.url)
@@ -113,31 +185,24 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
                 if not owners:
                     continue
                 figures["records"] += 1
-                _ingest_record(store, snaps, record, uri, owners, figures, pending)
-        snaps.close()  # the files are in place: the workers read the payloads from there
-        jobs = [(key, str(snaps.path(row["snapshot"].file)), row["snapshot"].offset, row["url"],
-                 max_bytes) for key, row in pending.items()]
-        for key, extracted, error in _extracted(jobs, workers):
-            row = pending.pop(key)
-            if error:
-                logger.error("ingest: %s at %s: %s; not stored, re-run the same command to retry",
-                             row["url"], row["timestamp"], error)
-                continue
-            text = bool(extracted["markdown"])
-            store.record_fetch(**row, outcome=Outcome.TEXT if text else Outcome.NO_TEXT,
-                               text_hash=extracted["text_hash"] if text else None,
-                               reason=extracted.get("reason"), extracted=extracted if text else None)
-            figures["payloads"] += 1
+                key = _ingest_record(store, snaps, record, uri, owners, figures, pending)
+                if key:  # its payload is in the snapshot file (flushed): extract it meanwhile
+                    ref = pending[key]["snapshot"]
+                    extractions.add((key, str(snaps.path(ref.file)), ref.offset, uri, max_bytes))
+                    store_texts(extractions.results())
+        snaps.close()
+        store_texts(extractions.results(wait=True))
         figures.update(finalize(store, workers))
         return figures
     finally:
+        extractions.close()
         snaps.close()
         store.close()
 
 
-def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) -> None:
+def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) -> str | None:
     """Index one WARC record's capture; keep its payload (once) and store its outcome, or leave
-    it in ``pending`` for extraction."""
+    it in ``pending`` for extraction (its payload key is returned)."""
     ts = _timestamp(record.rec_headers.get_header("WARC-Date") or "")
     http = record.http_headers
     digest = (record.rec_headers.get_header("WARC-Payload-Digest") or "").split(":", 1)[-1]
@@ -156,7 +221,7 @@ def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) ->
         if not store.capture_exists(site, ts, uri, digest):
             figures["captures"] += store.add_captures(site, seed_url, [(rec, key)])
     if record.rec_type == "revisit" or key in pending or store.fetched_keys([key]):
-        return
+        return None
     headers = list(http.headers) if http else []
     ref = snaps.write_response(uri, ts, rec.status or 200, headers, body, digest, source=None)
     row = dict(payload_key=key, timestamp=ts, url=uri, status=rec.status, digest=digest,
@@ -164,7 +229,7 @@ def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) ->
                sites=[s for s, _ in owners], snapshot=ref)
     if rec.status and 200 <= rec.status < 300 and not rec.is_redirect and is_textual_mime(rec.mimetype):
         pending[key] = row
-        return
+        return key
     outcome, location, reason = Outcome.HTTP_STATUS, None, None
     if rec.is_redirect:
         outcome = Outcome.REDIRECT
@@ -176,3 +241,4 @@ def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) ->
     store.record_fetch(**row, outcome=outcome, location=location, text_hash=None, reason=reason,
                        extracted=None)
     figures["payloads"] += 1
+    return None

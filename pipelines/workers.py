@@ -47,7 +47,7 @@ def _grow_send_buffer(conn: Connection, size: int = 4 << 20) -> None:
         sock.close()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: the kernel kills this worker when the crawl process dies (even by SIGKILL)."""
     try:
         import ctypes
@@ -65,7 +65,7 @@ def _serve(conn: Connection, func: Callable[..., Any], inherited: tuple[int, ...
     copied into this process; they are closed, or a killed crawl would leave this worker waiting
     forever for an end of file that its own copy prevents."""
     parent = os.getppid()
-    _die_with_parent()
+    die_with_parent()
     for fd in inherited:
         try:
             os.close(fd)

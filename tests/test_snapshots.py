@@ -243,9 +243,31 @@ def kill_when(args: list[str], ready, timeout: float = 120) -> None:
             assert proc.poll() is None, "the command ended before the kill point: make the input bigger"
             assert time.monotonic() < deadline
             time.sleep(0.01)
+        workers = children(proc.pid)
         proc.kill()
     finally:
         proc.wait()
+    # its worker processes die with it (they used to stay, idle, holding memory)
+    while any(alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived the killed command"
+        time.sleep(0.01)
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
 
 
 def all_warcs_valid(out: Path) -> None:
