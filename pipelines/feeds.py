@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -48,6 +49,17 @@ def write_feeds(out: Path, changes: list[Change], sites: list[str]) -> int:
     by_site: dict[str, list[Change]] = {s: [] for s in sites}
     for c in changes:
         by_site.setdefault(c.site, []).append(c)
+    written = 0
     for site, items in by_site.items():
-        atomic_write(Path(out) / "feeds" / f"{safe_component(site)}.xml", site_feed(site, items))
+        path = Path(out) / "feeds" / f"{safe_component(site)}.xml"
+        feed = site_feed(site, items)
+        try:
+            if path.read_text(encoding="utf-8") == feed:
+                continue  # unchanged: not rewritten
+        except (OSError, UnicodeDecodeError):
+            pass
+        atomic_write(path, feed, durable=False)
+        written += 1
+    if written:
+        os.sync()  # one sync for all of them (feeds are rebuilt by every run's end step)
     return len(by_site)

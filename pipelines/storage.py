@@ -120,16 +120,20 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()  # what open() would give a new file under the user's umask
 
 
-def atomic_write(path: Path, data: str) -> None:
-    """Write a file so that it is either absent, old, or complete: never half-written."""
+def atomic_write(path: Path, data: str, durable: bool = True) -> None:
+    """Write a file so that it is either absent, old, or complete: never half-written.
+
+    ``durable=False`` leaves the fsync to the caller, who writes many files and then makes
+    them durable at once (``os.sync()``) before recording that they exist."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600; corpus files follow the user's umask
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -498,6 +502,30 @@ class CorpusStore:
         A capture starts a new version when its text differs from the previous capture's text.
         Idempotent: files and rows are reconciled with what the index says.
         """
+        rows, written, removed = self._write_versions(site, durable=True)
+        self._record_versions([site], rows)
+        return written, removed
+
+    def build_all_dirty(self) -> tuple[int, int]:
+        """Every site whose index changed: its version files written, made durable with one
+        sync (not one fsync per file on the crawl's thread), then recorded in the index with the
+        sites' dirty marks cleared. A crash before the sync leaves the sites dirty: rebuilt."""
+        sites = self.dirty_sites()
+        rows: list = []
+        total_w = total_r = 0
+        for site in sites:
+            site_rows, w, r = self._write_versions(site, durable=False)
+            rows += site_rows
+            total_w += w
+            total_r += r
+        if total_w:
+            os.sync()
+        self._record_versions(sites, rows)
+        return total_w, total_r
+
+    def _write_versions(self, site: str, durable: bool) -> tuple[list, int, int]:
+        """The version files of one site brought in line with its timeline; returns the index
+        rows to record (("put", row) / ("delete", site, timestamp)), files written, removed."""
         wanted: dict[str, tuple[str, str]] = {}
         previous = None  # the text of the last version before the current second
         current = None  # the text the current second ends with
@@ -514,6 +542,7 @@ class CorpusStore:
             current = thash
         have = {ts: (url, th, path) for ts, url, th, path in self.db.execute(
             "SELECT timestamp, url, text_hash, path FROM versions WHERE site=?", (site,))}
+        rows: list = []
         written = removed = 0
         for ts, (url, thash) in wanted.items():
             path = version_path(self.out, site, ts)
@@ -524,29 +553,25 @@ class CorpusStore:
             document = render_document(site, ts, url, self.text(thash), live=live)
             if live is not None and path.exists() and path.read_text(encoding="utf-8") == document:
                 continue
-            atomic_write(path, document)
+            atomic_write(path, document, durable=durable)
             words, language = self.db.execute(
                 "SELECT words, language FROM texts WHERE text_hash=?", (thash,)).fetchone()
-            with self.transaction():
-                self.db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)",
-                                (site, ts, url, thash, words, language, rel))
+            rows.append(("put", (site, ts, url, thash, words, language, rel)))
             written += 1
         for ts in set(have) - set(wanted):
             (self.out / have[ts][2]).unlink(missing_ok=True)
-            with self.transaction():
-                self.db.execute("DELETE FROM versions WHERE site=? AND timestamp=?", (site, ts))
+            rows.append(("delete", site, ts))
             removed += 1
-        with self.transaction():
-            self.db.execute("DELETE FROM dirty_sites WHERE site=?", (site,))
-        return written, removed
+        return rows, written, removed
 
-    def build_all_dirty(self) -> tuple[int, int]:
-        total_w = total_r = 0
-        for site in self.dirty_sites():
-            w, r = self.build_versions(site)
-            total_w += w
-            total_r += r
-        return total_w, total_r
+    def _record_versions(self, sites: list[str], rows: list) -> None:
+        with self.transaction():
+            for op in rows:
+                if op[0] == "put":
+                    self.db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", op[1])
+                else:
+                    self.db.execute("DELETE FROM versions WHERE site=? AND timestamp=?", op[1:])
+            self.db.executemany("DELETE FROM dirty_sites WHERE site=?", [(s,) for s in sites])
 
     # -- reading the corpus (report, changes, exports) ----------------------------------------------
     def versions(self, site: str | None = None) -> list[Version]:

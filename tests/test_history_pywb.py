@@ -169,9 +169,12 @@ def test_paused_with_jobdir_and_resumed(scenario, tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline:  # interrupt once some but not all payloads are in
         time.sleep(0.3)
-        if (out / "corpus.sqlite").exists() and sqlite3.connect(out / "corpus.sqlite").execute(
-                "SELECT count(*) FROM fetches").fetchone()[0] >= 2:
-            break
+        try:  # the file can exist before its tables do
+            if (out / "corpus.sqlite").exists() and sqlite3.connect(out / "corpus.sqlite").execute(
+                    "SELECT count(*) FROM fetches").fetchone()[0] >= 2:
+                break
+        except sqlite3.OperationalError:
+            continue
     os.kill(proc.pid, signal.SIGINT)  # Ctrl-C: Scrapy closes gracefully and keeps the queue
     _, stderr = proc.communicate(timeout=120)
     first = last_run(out)
