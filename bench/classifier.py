@@ -17,8 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipelines.extraction import extract_policy  # noqa: E402
-from pipelines.policy_classifier import THRESHOLD, classify  # noqa: E402
+from pipelines.extract import extract_policy  # noqa: E402
+from pipelines.classify.model import THRESHOLD, classify  # noqa: E402
 
 CITP = REPO.parent / "shared" / "corpus" / "citp-dev"
 

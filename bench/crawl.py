@@ -33,10 +33,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crawler.pywb_server import PywbServer, find_wayback, make_collection  # noqa: E402
-from crawler.warcs import Capture, write_warc  # noqa: E402
-from crawler.wayback import payload_digest, surt_key  # noqa: E402
-from pipelines.extraction import extract_policy  # noqa: E402
+from crawler.demo.pywb import PywbServer, find_wayback, make_collection  # noqa: E402
+from crawler.demo.warcs import Capture, write_warc  # noqa: E402
+from pipelines.captures import payload_digest, surt_key  # noqa: E402
+from pipelines.extract import extract_policy  # noqa: E402
 
 CITP = REPO.parent / "shared" / "corpus" / "citp-dev"
 
@@ -200,7 +200,7 @@ def run_distributed(common: list[str], processes: int, job: str) -> tuple[dict, 
     """Coordinator + (processes - 1) workers on a private redis-server; returns (summary, wall)."""
     import shutil
 
-    from crawler.pywb_server import free_port
+    from crawler.demo.pywb import free_port
 
     port = free_port()
     redis_proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(port), "--save", "",

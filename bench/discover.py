@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from crawl import archive_server, run  # noqa: E402
-from crawler.warcs import Capture  # noqa: E402
-from crawler.wayback import payload_digest  # noqa: E402
+from crawler.demo.warcs import Capture  # noqa: E402
+from pipelines.captures import payload_digest  # noqa: E402
 
 CITP = REPO.parent / "shared" / "corpus" / "citp-dev"
 

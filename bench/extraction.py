@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.extraction import extract_policy  # noqa: E402
+from pipelines.extract import extract_policy  # noqa: E402
 from pipelines.seedformat import header_line, read_document  # noqa: E402
 
 

@@ -38,7 +38,7 @@ def extract(args: tuple[bytes, str, str]) -> str:
         import trafilatura
 
         return trafilatura.extract(body, url=url, output_format="markdown", include_links=True) or ""
-    from pipelines.extraction import extract_policy
+    from pipelines.extract import extract_policy
 
     return extract_policy(body, "text/html", url).markdown
 

@@ -33,9 +33,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from crawl import build, measure  # noqa: E402
-from crawler.warcs import write_warc  # noqa: E402
-from crawler.wayback import payload_digest  # noqa: E402
-from pipelines.extraction import extract_policy  # noqa: E402
+from crawler.demo.warcs import write_warc  # noqa: E402
+from pipelines.captures import payload_digest  # noqa: E402
+from pipelines.extract import extract_policy  # noqa: E402
 
 _BODIES: list[bytes] = []
 

@@ -239,7 +239,7 @@ def score_link(text: str, href: str, footer: bool, late: bool) -> tuple[float, s
 
 def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] = ()) -> list[LinkCandidate]:
     """Candidate policy links of a homepage, best first (only those scoring MIN_SCORE or more)."""
-    from pipelines.extraction import strip_xml_declaration
+    from pipelines.extract import strip_xml_declaration
 
     try:
         doc = lxml.html.document_fromstring(strip_xml_declaration(html))

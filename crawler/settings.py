@@ -36,11 +36,12 @@ PALIMPSEST_RETRY_DELAY = 20  # seconds before the first retry, doubling each tim
 # Distributed crawls: workers with the same rate group share one limit held in Redis. Give
 # workers that leave through different IPs different groups (e.g. the machine's public IP).
 PALIMPSEST_RATE_GROUP = "default"
-# Set by `crawl --distributed` and `worker` (crawler.cli.distributed_settings), not by hand:
+# Set by `crawl --distributed` and `worker` (crawler.cli.run.distributed_settings), not by hand:
 PALIMPSEST_DISTRIBUTED = False  # the crawl is shared through Redis
 PALIMPSEST_JOB = None  # the distributed job's name
 PALIMPSEST_ROLE = None  # 'coordinator' | 'worker'
-PALIMPSEST_RATE_GATE = "default"  # 'default' (in-process gate) | 'redis' (one gate for all workers)
+PALIMPSEST_RATE_GATE = "memory"  # 'memory' (the crawl's own gate) | 'redis' (one gate for all workers)
+REDIS_URL = None  # redis://host:6379/0 of a distributed job (--redis or $REDIS_URL)
 
 # -- Discovery ------------------------------------------------------------------------------------
 PALIMPSEST_POLICY_THRESHOLD = 0.5  # classifier probability above which a page is a privacy policy
@@ -70,7 +71,7 @@ ROBOTSTXT_OBEY = False  # we use the archive's APIs, not its pages
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's local HTTP control server: not needed here
-RETRY_ENABLED = False  # crawler.middlewares.ArchiveRetryMiddleware does it, politely
+RETRY_ENABLED = False  # crawler.components.middlewares.ArchiveRetryMiddleware does it, politely
 REDIRECT_ENABLED = False  # archived redirects are data; the archive's own redirects are recorded
 DOWNLOAD_TIMEOUT = 120
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
@@ -80,33 +81,33 @@ CONCURRENT_REQUESTS = 16
 # A callback yields one or two items: Scrapy's default (100) starts that many asyncio tasks per
 # response for nothing (measured: ~8% of the crawl's time at 1000 sites).
 CONCURRENT_ITEMS = 8
-# Two slots per archive; their rates are enforced by crawler.politeness.RateGate at send time.
+# Two slots per archive; their rates are enforced by crawler.archive.gates.RateGate at send time.
 DOWNLOAD_SLOTS = {
     "wayback-cdx": {"concurrency": 1, "delay": 0, "jitter": 0},
     "wayback-snapshot": {"concurrency": 4, "delay": 0, "jitter": 0},
 }
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.politeness.PoliteDownloadHandler",
-    "https": "crawler.politeness.PoliteDownloadHandler",
+    "http": "crawler.components.handler.PoliteDownloadHandler",
+    "https": "crawler.components.handler.PoliteDownloadHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.ArchiveOnlyMiddleware": 50,
-    "crawler.middlewares.ArchiveRetryMiddleware": 550,
-    "crawler.middlewares.PayloadDigestMiddleware": 950,
+    "crawler.components.middlewares.ArchiveOnlyMiddleware": 50,
+    "crawler.components.middlewares.ArchiveRetryMiddleware": 550,
+    "crawler.components.middlewares.PayloadDigestMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    "pipelines.snapshots.SnapshotPipeline": 250,  # keeps the fetched payloads (WARC) first
-    "pipelines.extraction.ExtractionPipeline": 300,
-    "pipelines.storage.StoragePipeline": 800,
+    "crawler.stages.snapshots.SnapshotPipeline": 250,  # keeps the fetched payloads (WARC) first
+    "crawler.stages.extraction.ExtractionPipeline": 300,
+    "crawler.stages.storage.StoragePipeline": 800,
 }
 EXTENSIONS = {
-    "crawler.progress.ProgressReporter": 500,
+    "crawler.components.progress.ProgressReporter": 500,
 }
 # Scrapy parses a callback's source on every response to warn about `return value` in
 # generators: its cache misses on bound methods, and it cost ~10% of the crawl process's CPU.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 # Answers asked again from a callback go through scrapy's get_retry_request, which counts in
-# meta['retry_times'] on purpose; every other downloader key is dropped (crawler.middlewares).
+# meta['retry_times'] on purpose; every other downloader key is dropped (crawler.components.middlewares).
 META_COPY_WARN_SKIP_KEYS = ["retry_times"]
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -9,13 +9,15 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from crawler.plan import is_textual_mime
-from crawler.seeds import read_seeds
-from crawler.wayback import CdxRecord, payload_digest, surt_key
-from pipelines.extraction import detect_language, extract_policy
-from pipelines.finalize import finalize
-from pipelines.snapshots import SnapshotStore, iter_records, read_record
-from pipelines.storage import CorpusStore, Outcome
+from pipelines.captures import CdxRecord, Outcome, payload_digest, surt_key
+from pipelines.corpus.recorder import Recorder
+from pipelines.corpus.store import CorpusStore
+from pipelines.corpus.warcfiles import SnapshotStore, iter_records, read_record
+from pipelines.extract import extract_policy, load_language_model
+from pipelines.items import ExtractedText, SnapshotKind
+from pipelines.payloads import is_textual_mime
+from pipelines.publish.finalize import finalize
+from pipelines.seeds import read_seeds
 from pipelines.workers import die_with_parent
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,11 @@ def _extract_batch(jobs: list) -> list:
     return [_extract_snapshot(job) for job in jobs]
 
 
+def _typed(result: tuple[str, dict | None, str | None]) -> tuple[str, ExtractedText | None, str | None]:
+    key, extracted, error = result
+    return key, (ExtractedText(**extracted) if extracted is not None else None), error
+
+
 class Extractions:
     """Snapshot records extracted in one process per core while the caller goes on (ingest
     reads and indexes the next WARC records meanwhile); results are collected as they finish."""
@@ -50,7 +57,7 @@ class Extractions:
         if n > 1:
             # The language model is loaded before the workers fork: they share it instead of
             # each one spending a second loading its own copy.
-            detect_language("This privacy policy explains how we collect and use personal data.")
+            load_language_model()
             self.pool = ProcessPoolExecutor(n, initializer=die_with_parent)
         self.batch: list = []
         self.futures: set = set()
@@ -71,7 +78,7 @@ class Extractions:
         self.batch = []
 
     def results(self, wait: bool = False):
-        """(payload key, extracted dict or None, error or None) of the jobs finished so far; with
+        """(payload key, ExtractedText or None, error or None) of the jobs finished so far; with
         ``wait``, of every job added."""
         from concurrent.futures import FIRST_COMPLETED
         from concurrent.futures import wait as wait_for
@@ -80,13 +87,13 @@ class Extractions:
             self._submit()
         while True:
             ready, self.ready = self.ready, []
-            yield from ready
+            yield from map(_typed, ready)
             if not self.futures:
                 return
             done, self.futures = wait_for(self.futures, timeout=None if wait else 0,
                                           return_when=FIRST_COMPLETED)
             for future in done:
-                yield from future.result()
+                yield from map(_typed, future.result())
             if not wait and not done:
                 return
 
@@ -102,19 +109,20 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
     store = CorpusStore(out)
     snaps = SnapshotStore(out)
     try:
-        rows = store.snapshot_rows(site)
+        rows = store.fetches.snapshot_rows(site)
         # where each payload's bytes are (a revisit's original may belong to another site)
-        responses = {r[7]: r for r in (store.snapshot_rows() if site else rows) if r[4] == "response"}
+        responses = {r.digest: r for r in (store.fetches.snapshot_rows() if site else rows)
+                     if r.kind == SnapshotKind.RESPONSE}
         jobs = []
-        for key, file, offset, _length, kind, url, _ts, digest in rows:
-            if store.fetch_outcome(key) not in (Outcome.TEXT, Outcome.NO_TEXT):
+        for row in rows:
+            if store.fetches.outcome(row.payload_key) not in (Outcome.TEXT, Outcome.NO_TEXT):
                 continue  # redirects and archived error pages have no text to re-derive
-            if kind == "revisit":  # the payload is in the response record with its digest
-                original = responses.get(digest)
-                if original is None:
+            where = row
+            if row.kind == SnapshotKind.REVISIT:  # the payload is in the response record with its digest
+                where = responses.get(row.digest)
+                if where is None:
                     continue
-                file, offset = original[1], original[2]
-            jobs.append((key, str(snaps.path(file)), offset, url, max_bytes))
+            jobs.append((row.payload_key, str(snaps.path(where.file)), where.offset, row.url, max_bytes))
         changed = failed = 0
         extractions = Extractions(workers if len(jobs) >= 8 else 1)
         try:
@@ -125,7 +133,7 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
                     failed += 1
                     logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
                     continue
-                changed += store.replace_text(key, extracted)
+                changed += store.fetches.replace_text(key, extracted)
         finally:
             extractions.close()
         figures = finalize(store, workers)
@@ -152,7 +160,7 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
     for err in errors:
         logger.error("Bad seed line: %s", err)
     wanted: dict[str, list[tuple[str, str]]] = {}
-    store = CorpusStore(out)
+    store = Recorder(CorpusStore(out))
     snaps = SnapshotStore(out)
     figures = {"records": 0, "captures": 0, "payloads": 0, "skipped_records": 0}
     pending: dict[str, dict] = {}  # payload key -> its fetch row, waiting for its text
@@ -165,10 +173,10 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
                 logger.error("ingest: %s at %s: %s; not stored, re-run the same command to retry",
                              row["url"], row["timestamp"], error)
                 continue
-            text = bool(extracted["markdown"])
+            text = extracted.has_text
             store.record_fetch(**row, outcome=Outcome.TEXT if text else Outcome.NO_TEXT,
-                               text_hash=extracted["text_hash"] if text else None,
-                               reason=extracted.get("reason"), extracted=extracted if text else None)
+                               text_hash=extracted.text_hash if text else None,
+                               reason=extracted.reason, extracted=extracted if text else None)
             figures["payloads"] += 1
 
     try:
@@ -192,7 +200,7 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
                     store_texts(extractions.results())
         snaps.close()
         store_texts(extractions.results(wait=True))
-        figures.update(finalize(store, workers))
+        figures.update(finalize(store.store, workers))
         return figures
     finally:
         extractions.close()
@@ -208,7 +216,7 @@ def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) ->
     digest = (record.rec_headers.get_header("WARC-Payload-Digest") or "").split(":", 1)[-1]
     if record.rec_type == "revisit":
         rec = CdxRecord(surt_key(uri), ts, uri, "warc/revisit", None, digest, None)
-        found = store.resolve_revisit(digest, rec.key_url)
+        found = store.store.captures.resolve_revisit(digest, rec.key_url)
         key = found[0] if found else rec.payload_key
     else:
         status = int(http.get_statuscode()) if http and http.get_statuscode() else 200
@@ -218,7 +226,7 @@ def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) ->
         rec = CdxRecord(surt_key(uri), ts, uri, (ctype or "").split(";")[0], status, digest, len(body))
         key = rec.payload_key
     for site, seed_url in owners:
-        if not store.capture_exists(site, ts, uri, digest):
+        if not store.store.captures.exists(site, ts, uri, digest):
             figures["captures"] += store.add_captures(site, seed_url, [(rec, key)])
     if record.rec_type == "revisit" or key in pending or store.fetched_keys([key]):
         return None

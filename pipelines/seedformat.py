@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.wayback import parse_timestamp, wayback_link
+from pipelines.captures import parse_timestamp, wayback_link
 
 HEADER_TEMPLATE = (
     "> *The following text is extracted and transformed from the {site} privacy policy that was "

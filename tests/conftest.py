@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.pywb_server import PywbServer, find_wayback, make_collection
-from crawler.warcs import Capture, write_warc
+from crawler.demo.pywb import PywbServer, find_wayback, make_collection
+from crawler.demo.warcs import Capture, write_warc
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PALIMPSEST_SHARED", REPO.parent / "shared"))

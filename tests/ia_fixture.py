@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime
 from urllib.parse import parse_qs, quote, quote_plus, unquote_plus, urlsplit
 
-from crawler.wayback import parse_timestamp, payload_digest, surt_key
+from pipelines.captures import parse_timestamp, payload_digest, surt_key
 from loopback import LoopbackServer
 
 BLOCKED_BODY = (b"<html><body><h1>Blocked Site Error</h1><p>org.archive.wayback.exception."

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from conftest import EZINE_URL, UNLIMITED, headless_chromium, run_palimpsest
-from pipelines.changes import compare
+from pipelines.changes.measure import compare
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import random
 import pytest
 
 from conftest import CITP, SHARED, run_palimpsest
-from pipelines.extraction import extract_policy
-from pipelines.policy_classifier import KINDS, classify, load_model
+from pipelines.extract import extract_policy
+from pipelines.classify.model import KINDS, classify, load_model
 
 REAL = SHARED / "corpus" / "real-pages"
 

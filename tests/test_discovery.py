@@ -15,8 +15,8 @@ import pytest
 
 from conftest import REPO, UNLIMITED, change_text, citp, last_run, run_palimpsest
 from crawler.discovery import find_policy_links
-from crawler.pywb_server import PywbServer, make_collection
-from crawler.warcs import Capture, write_warc
+from crawler.demo.pywb import PywbServer, make_collection
+from crawler.demo.warcs import Capture, write_warc
 
 
 def home(links: list[tuple[str, str]], extra: str = "", lang: str = "en") -> bytes:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, UNLIMITED, citp, run_palimpsest
-from crawler.pywb_server import PywbServer, free_port, make_collection
-from crawler.warcs import Capture, write_warc
+from crawler.demo.pywb import PywbServer, free_port, make_collection
+from crawler.demo.warcs import Capture, write_warc
 from fault_proxy import FaultProxy
 
 N_SITES = 60

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import CITP, REPO, SHARED, run_palimpsest
-from pipelines.extraction import decode_html, extract_policy
+from pipelines.extract import decode_html, extract_policy
 from pipelines.seedformat import read_document
 
 sys.path.insert(0, str(REPO / "bench"))

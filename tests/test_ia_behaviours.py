@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from conftest import REPO, citp, last_run, run_palimpsest
-from crawler.pywb_server import free_port
+from crawler.demo.pywb import free_port
 from ia_fixture import FixtureCapture, IAFixture
 
 POLICY = "http://www.example-shop.test/privacy"

@@ -3,10 +3,10 @@ preprocessing (Cloudflare e-mail, XML declarations, PDFs). No servers: milliseco
 
 from __future__ import annotations
 
-from crawler.plan import edge_second, fetchable, is_textual_mime, plan_keys
-from crawler.wayback import CdxRecord
-from pipelines.extraction import (cloudflare_email, decode_cloudflare_emails, extract_policy,
-                                  strip_xml_declaration)
+from crawler.archive.client import edge_second
+from pipelines.payloads import fetchable, is_textual_mime, plan_keys
+from pipelines.captures import CdxRecord
+from pipelines.extract import (cloudflare_email, decode_cloudflare_emails, extract_policy, strip_xml_declaration)
 from pipelines.seedformat import canonical_link, normalize_text, text_hash
 
 

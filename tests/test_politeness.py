@@ -1,4 +1,4 @@
-"""The per-process rate gate, and the politeness defaults (the Internet Archive's limits)."""
+"""The crawl's rate gate, and the politeness defaults (the Internet Archive's limits)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 from scrapy.settings import Settings
 
-from crawler.politeness import RateGate
+from crawler.archive.gates import RateGate
 
 
 def test_gate_spaces_requests_and_holds_pauses():
@@ -31,12 +31,22 @@ def test_gate_spaces_requests_and_holds_pauses():
     assert waited >= 0.29
 
 
-def test_gates_are_shared_per_process_and_slowest_rate_wins():
-    a, b = RateGate.shared("t1"), RateGate.shared("t1")
-    assert a is b and RateGate.shared("t2") is not a
+def test_one_gate_per_crawl_handed_on_to_a_chained_crawl_and_slowest_rate_wins():
+    from crawler.components.gate import gate_of, share_gate
+
+    class Crawler:
+        def __init__(self):
+            self.settings = Settings()
+            self.settings.setmodule("crawler.settings")
+
+    first, second, other = Crawler(), Crawler(), Crawler()
+    a = gate_of(first)
+    assert gate_of(first) is a  # the handler and the retry middleware get the same gate
+    share_gate(first, second)  # discovery hands its gate to the history crawl it starts
+    assert gate_of(second) is a and gate_of(other) is not a
     a.configure("k", 8)
     a.state("k").sent = 1
-    a.configure("k", 100)  # a second crawler in the process cannot raise the shared rate
+    a.configure("k", 100)  # a chained crawl cannot raise the shared rate
     assert a.state("k").interval == 1 / 8
 
 
@@ -55,8 +65,8 @@ def test_requests_to_other_hosts_are_refused():
     import pytest
     from scrapy import Request
     from scrapy.exceptions import IgnoreRequest
-    from crawler.middlewares import ArchiveOnlyMiddleware
-    from crawler.wayback import Archive
+    from crawler.components.middlewares import ArchiveOnlyMiddleware
+    from crawler.archive.client import Archive
 
     class Spider:
         archive = Archive("http://127.0.0.1:8080/coll")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import last_run, run_palimpsest
-from crawler.wayback import payload_digest
+from pipelines.captures import payload_digest
 from ia_fixture import FixtureCapture, IAFixture
 
 POLICY_TEXT = ("<h2>What we collect</h2><p>We collect your name, e-mail address and the pages you "

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import headless_chromium
-from crawler.wayback import CdxRecord
-from pipelines.report import write_report
+from pipelines.captures import CdxRecord, Outcome
+from pipelines.items import ExtractedText
+from pipelines.publish.report import write_report
 from pipelines.seedformat import text_hash
-from pipelines.storage import CorpusStore
+from pipelines.corpus.store import CorpusStore
 
 BASE = ("# Privacy Policy\n\n1\\. Information we collect\n\n**Changes.** We may change this policy "
         "and will post the new version here.\n\n  * your name\n  * your e-mail address\n\n"
@@ -29,13 +30,12 @@ EVIL = "\n\nA note: <script>alert('x')</script> and [a link](javascript:alert(1)
 
 def add(store: CorpusStore, site: str, ts: str, md: str, n: int) -> None:
     rec = CdxRecord("", ts, f"http://www.{site}/privacy", "text/html", 200, f"D{n}{site}", 1)
-    store.add_captures(site, rec.url, [(rec, rec.payload_key)])
+    store.captures.add(site, rec.url, [(rec, rec.payload_key)])
     th = text_hash(md)
-    store.record_fetch(payload_key=rec.payload_key, timestamp=ts, url=rec.url, status=200,
-                       digest=rec.digest, outcome="text", text_hash=th, sites=[site],
-                       extracted={"markdown": md, "text_hash": th, "title": "Privacy Policy",
-                                  "words": len(md.split()), "language": "en", "encoding": "utf-8",
-                                  "extractor": "test"})
+    store.fetches.record(payload_key=rec.payload_key, timestamp=ts, url=rec.url, status=200,
+                       digest=rec.digest, outcome=Outcome.TEXT, text_hash=th, sites=[site],
+                       extracted=ExtractedText(md, "Privacy Policy", th, len(md.split()), "en",
+                                               "utf-8", "test"))
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +51,9 @@ def report(tmp_path_factory) -> Path:
             add(store, site, "20190301120000", BASE.replace("  * your e-mail address",
                                                              "  * your e-mail address\n  * your location")
                 + (GDPR if i == 0 else "") + EVIL, 3)
-        store.add_captures(site, "x", [(CdxRecord("", "20200101000000", f"http://www.{site}/privacy",
+        store.captures.add(site, "x", [(CdxRecord("", "20200101000000", f"http://www.{site}/privacy",
                                                   "text/html", 301, "R", 1), f"301:R:{site}")])
-    store.build_all_dirty()
+    store.versions.build_dirty()
     index = write_report(store)
     store.close()
     return index.parent

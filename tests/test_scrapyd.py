@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from conftest import REPO
-from crawler.pywb_server import free_port
+from crawler.demo.pywb import free_port
 
 
 def post(url: str, fields: dict, files: dict | None = None) -> dict:

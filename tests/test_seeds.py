@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.seeds import parse_seeds, read_seeds
+from pipelines.seeds import parse_seeds, read_seeds
 
 
 def test_csv_with_errors_named_by_line():

@@ -12,11 +12,11 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from conftest import change_text, citp, run_palimpsest
-from crawler.pywb_server import PywbServer, make_collection
-from crawler.warcs import Capture, write_warc
-from crawler.wayback import payload_digest
+from crawler.demo.pywb import PywbServer, make_collection
+from crawler.demo.warcs import Capture, write_warc
+from pipelines.captures import payload_digest
 from ia_fixture import FixtureCapture, IAFixture
-from pipelines.snapshots import SnapshotStore
+from pipelines.corpus.warcfiles import SnapshotStore
 
 URL = "http://www.shop.test/privacy"
 OTHER = "https://shop.test/legal/privacy"  # the same payload at another urlkey: a revisit record

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.wayback import CdxRecord
+from pipelines.captures import CdxRecord, Outcome
+from pipelines.items import ExtractedText
 from pipelines.seedformat import text_hash
-from pipelines.storage import CorpusStore
+from pipelines.corpus.store import CorpusStore
 
 
 def add(store: CorpusStore, site: str, ts: str, md: str | None, status: int = 200):
     digest = f"D{abs(hash(md)) % 10**8}"
     rec = CdxRecord("k", ts, f"http://{site}/p", "text/html", status, digest, 1)
-    store.add_captures(site, rec.url, [(rec, rec.payload_key)])
+    store.captures.add(site, rec.url, [(rec, rec.payload_key)])
     extracted = None
     if md:
-        extracted = {"markdown": md, "text_hash": text_hash(md), "title": "T", "words": len(md.split()),
-                     "language": "en", "encoding": "utf-8", "extractor": "x"}
-    store.record_fetch(payload_key=rec.payload_key, timestamp=ts, url=rec.url, status=status,
-                       digest=digest, outcome="text" if md else "no-text",
+        extracted = ExtractedText(md, "T", text_hash(md), len(md.split()), "en", "utf-8", "x")
+    store.fetches.record(payload_key=rec.payload_key, timestamp=ts, url=rec.url, status=status,
+                       digest=digest, outcome=Outcome.TEXT if md else Outcome.NO_TEXT,
                        text_hash=text_hash(md) if md else None, extracted=extracted, sites=[site])
 
 
@@ -29,16 +29,16 @@ def test_versions_only_when_text_changes(tmp_path: Path):
     add(store, "a.example", "20100301000000", None)  # no text
     add(store, "a.example", "20100401000000", "# T\n\nTwo.")
     add(store, "a.example", "20100501000000", "# T\n\nOne.")  # back to one: a new version
-    assert store.build_versions("a.example") == (3, 0)
+    assert store.versions.build_dirty() == (3, 0)
     files = sorted(p.name for p in (tmp_path / "policies" / "a.example").iterdir())
     assert files == ["20100101000000.md", "20100401000000.md", "20100501000000.md"]
-    assert store.build_versions("a.example") == (0, 0)  # idempotent
+    assert store.versions.build_dirty() == (0, 0)  # idempotent
 
 
 def test_missing_file_is_rewritten_and_temp_files_cleaned(tmp_path: Path):
     store = CorpusStore(tmp_path)
     add(store, "a.example", "20100101000000", "# T\n\nOne.")
-    store.build_versions("a.example")
+    store.versions.build_dirty()
     f = tmp_path / "policies" / "a.example" / "20100101000000.md"
     content = f.read_text()
     f.unlink()
@@ -47,7 +47,7 @@ def test_missing_file_is_rewritten_and_temp_files_cleaned(tmp_path: Path):
     store = CorpusStore(tmp_path)  # a new run after a crash
     assert not (f.parent / ".tmp-half").exists()
     store.db.execute("INSERT INTO dirty_sites VALUES ('a.example')")
-    store.build_all_dirty()
+    store.versions.build_dirty()
     assert f.read_text() == content
 
 
@@ -56,18 +56,18 @@ def test_revisit_resolution_uses_known_payloads(tmp_path: Path):
     add(store, "a.example", "20100101000000", "# T\n\nOne.")
     digest = store.db.execute("SELECT digest FROM captures").fetchone()[0]
     # any spelling of the URL: one urlkey
-    assert store.resolve_revisit(digest, "example,a)/p") == (f"200:{digest}:example,a)/p", "text/html")
-    assert store.resolve_revisit(digest, "example,b)/p") is None  # another URL's payload
-    assert store.resolve_revisit("UNKNOWN", "example,a)/p") is None
+    assert store.captures.resolve_revisit(digest, "example,a)/p") == (f"200:{digest}:example,a)/p", "text/html")
+    assert store.captures.resolve_revisit(digest, "example,b)/p") is None  # another URL's payload
+    assert store.captures.resolve_revisit("UNKNOWN", "example,a)/p") is None
 
 
 def test_two_digests_in_one_second_are_two_captures(tmp_path: Path):
     store = CorpusStore(tmp_path)
     a = CdxRecord("k", "20100101000000", "http://a.example/p", "text/html", 200, "DA", 1)
     b = CdxRecord("k", "20100101000000", "http://a.example/p", "text/html", 200, "DB", 1)
-    assert store.add_captures("a.example", a.url, [(a, a.payload_key), (b, b.payload_key)]) == 2
-    assert store.capture_exists("a.example", a.timestamp, a.url, "DB")
-    assert not store.capture_exists("a.example", a.timestamp, a.url, "DC")
+    assert store.captures.add("a.example", a.url, [(a, a.payload_key), (b, b.payload_key)]) == 2
+    assert store.captures.exists("a.example", a.timestamp, a.url, "DB")
+    assert not store.captures.exists("a.example", a.timestamp, a.url, "DC")
 
 
 def test_old_corpus_is_migrated(tmp_path: Path):

@@ -160,8 +160,8 @@ def test_save_page_now_answers(servers):
     given up after the timeout."""
     import asyncio
 
-    from pipelines.watch import SaveFailed
-    from pipelines.watch import SavePageNow as Client
+    from crawler.archive.savepagenow import SaveFailed
+    from crawler.archive.savepagenow import SavePageNow as Client
 
     _, spn = servers
 

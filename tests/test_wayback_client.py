@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from crawler.wayback import (dedupe_records, is_blocked_cdx_answer, surt_key,EMPTY_DIGEST, Archive, CdxFormatError, CdxRecord, payload_digest,
-                             wayback_link)
+from pipelines.captures import (dedupe_records, surt_key, EMPTY_DIGEST, CdxRecord, payload_digest, wayback_link)
+from crawler.archive.client import is_blocked_cdx_answer, Archive, CdxFormatError
 
 IA = Archive("https://web.archive.org")
 PYWB = Archive("http://127.0.0.1:8080/coll")
@@ -117,19 +117,15 @@ def test_wayback_link_encoding():
         "https://web.archive.org/web/20081013214612id_/http%3A//www.hydeparkbooks.com/%3Fpage%3Dshop/privacy%26CLSN_1442%3D1"
 
 
-def test_explicit_errors_for_archive_answers():
-    from crawler.wayback import (ArchiveRedirectError, BlockedError, MissingSnapshotError,
-                                 RateLimitedError, raise_for_outcome)
+def test_typed_answers_of_the_archive():
+    from crawler.archive.client import Answer
 
-    cases = [(429, {}, RateLimitedError), (403, {}, BlockedError), (404, {}, MissingSnapshotError),
+    cases = [(429, {}, Answer.RATE_LIMITED), (403, {}, Answer.BLOCKED), (404, {}, Answer.MISSING),
              (302, {"Location": "https://web.archive.org/web/20140101000000id_/http://e.com/"},
-              ArchiveRedirectError)]
-    for status, headers, error in cases:
-        with pytest.raises(error, match="http://e.com/p at 20150101000000"):
-            raise_for_outcome(IA.classify_snapshot(status, headers, "20150101000000"),
-                              "http://e.com/p", "20150101000000")
-    with pytest.raises(ArchiveRedirectError) as info:
-        raise_for_outcome(IA.classify_snapshot(*cases[3][:2], "x"), "http://e.com/p", "20150101000000")
-    assert info.value.target_timestamp == "20140101000000"
-    raise_for_outcome(IA.classify_snapshot(200, {"Memento-Datetime": "Fri, 01 Jan 2016 00:00:00 GMT"},
-                                           "x"), "u", "t")  # an archived answer raises nothing
+              Answer.ARCHIVE_REDIRECT), (502, {}, Answer.ERROR)]
+    for status, headers, kind in cases:
+        assert IA.classify_snapshot(status, headers, "20150101000000").kind == kind
+    redirect = IA.classify_snapshot(*cases[3][:2], "x")
+    assert (redirect.location_timestamp, redirect.location) == ("20140101000000", "http://e.com/")
+    archived = IA.classify_snapshot(200, {"Memento-Datetime": "Fri, 01 Jan 2016 00:00:00 GMT"}, "x")
+    assert (archived.kind, archived.memento_datetime) == (Answer.ARCHIVED, "20160101000000")

@@ -4,14 +4,13 @@ For each site: one CDX query for the homepage over the whole range; per interval
 default) the homepage capture nearest the interval's middle is fetched (each distinct payload once),
 its links scored (:mod:`crawler.discovery`), the best policy link's URL queried once in the CDX
 API, the policy capture nearest the middle *within the same interval* fetched, and kept when the
-classifier (:mod:`pipelines.policy_classifier`) says it is a policy. Writes OUT/discovered.csv.
+classifier (:mod:`pipelines.classify.model`) says it is a policy. Writes OUT/discovered.csv.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -21,21 +20,32 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
+from crawler.archive.client import Answer, CdxFormatError, archive_for_crawl
+from crawler.archive.gates import SLOT_META
 from crawler.discovery import LinkCandidate, find_policy_links, is_parked, is_soft_404, page_text
-from crawler.politeness import SLOT_META
-from crawler.seeds import read_seeds
 from crawler.spiders.history import pad_timestamp, parse_every
-from crawler.wayback import (Answer, CdxFormatError, CdxRecord, archive_for_crawl, dedupe_records,
-                             payload_digest)
-from pipelines.extraction import decode_html, extract_policy
-from pipelines.policy_classifier import THRESHOLD, classify
-from pipelines.storage import atomic_write
+from pipelines.captures import CdxRecord, Outcome, TextEnum, dedupe_records, payload_digest
+from pipelines.classify.model import classify
+from pipelines.corpus.recorder import Recorder
+from pipelines.corpus.store import CorpusStore
+from pipelines.extract import decode_html, extract_policy
+from pipelines.files import atomic_write, write_json
+from pipelines.items import ExtractedText
+from pipelines.seeds import read_seeds
 
 logger = logging.getLogger(__name__)
 FIELDS = ["site", "interval", "interval_start", "interval_end", "homepage_url", "homepage_capture",
           "link_text", "link_href", "link_score", "policy_url", "policy_capture", "probability",
           "status", "reason"]
 MAX_HOPS = 3
+
+
+class Found(TextEnum):
+    """A site-interval row's status in discovered.csv."""
+
+    NONE = "none"  # no policy link found (yet)
+    FOUND = "found"
+    REJECTED = "rejected"  # a candidate was there, but not a policy (the reason says why)
 
 
 def _ts(dt: datetime) -> str:
@@ -81,7 +91,7 @@ class Row:
     policy_url: str = ""
     policy_capture: str = ""
     probability: float | None = None
-    status: str = "none"
+    status: Found = Found.NONE
     reason: str = ""
 
     def csv_row(self) -> dict:
@@ -127,7 +137,7 @@ class DiscoverSpider(scrapy.Spider):
         # crawl --discover: policy URLs are listed in full and what was fetched is handed to the
         # history crawl (CDX rows and extracted payloads), so nothing is asked twice.
         self.handoff = str(handoff or "").lower() in ("1", "true", "yes")
-        self.fetched_policies: dict[str, list[tuple[CdxRecord, dict, bool | None]]] = {}
+        self.fetched_policies: dict[str, list[tuple[CdxRecord, ExtractedText, bool | None]]] = {}
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -145,8 +155,8 @@ class DiscoverSpider(scrapy.Spider):
         s = crawler.settings
         spider.archive, spider.request_headers = archive_for_crawl(spider.archive_arg,
                                                                    spider.dialect_arg, s)
-        spider.out = Path(spider.out_arg or s.get("PALIMPSEST_OUT"))
-        spider.threshold = s.getfloat("PALIMPSEST_POLICY_THRESHOLD", THRESHOLD)
+        spider.out = Path(spider.out_arg or s["PALIMPSEST_OUT"])
+        spider.threshold = s.getfloat("PALIMPSEST_POLICY_THRESHOLD")
         return spider
 
     def _request(self, target: str, callback, slot: str, **meta) -> scrapy.Request:
@@ -336,7 +346,7 @@ class DiscoverSpider(scrapy.Spider):
             digest_ok = (payload_digest(response.body) == record.digest) if record.digest else None
             if digest_ok is not False:  # a mismatch is left to the history crawl's re-ask rule
                 self.fetched_policies.setdefault(url, []).append(
-                    (record, extracted.as_dict(), digest_ok))
+                    (record, extracted, digest_ok))
         verdict = classify(text, extracted.title) if text else None
         p = verdict.probability if verdict else 0.0
         if not text:
@@ -354,7 +364,7 @@ class DiscoverSpider(scrapy.Spider):
         def apply(row: Row) -> None:
             row.policy_capture, row.probability = actual_ts, p
             row.policy_url = url if url != row.policy_url else row.policy_url
-            row.status, row.reason = ("found", "") if not reason else ("rejected", reason)
+            row.status, row.reason = (Found.FOUND, "") if not reason else (Found.REJECTED, reason)
 
         self._settle(key, apply)
 
@@ -368,20 +378,18 @@ class DiscoverSpider(scrapy.Spider):
     def hand_off(self) -> dict:
         """Write the found policy URLs' CDX rows and fetched payloads into the corpus in OUT, so
         the history crawl neither lists nor fetches them again. Returns what was handed over."""
-        from pipelines.storage import CorpusStore, Outcome
-
-        found = {(r.site, r.policy_url) for r in self.rows if r.status == "found"}
+        found = {(r.site, r.policy_url) for r in self.rows if r.status == Found.FOUND}
         handed = {"urls": 0, "captures": 0, "payloads": 0}
         if not found:
             return handed
-        store = CorpusStore(self.out)
+        store = Recorder(CorpusStore(self.out))
         try:
             for site, url in sorted(found):
                 entry = self.policies.get(url)
                 if entry is None or not entry.complete:
                     continue
                 store.add_seed(site, url)
-                planned, new = store.add_new_captures(site, url, entry.records)
+                planned, new = store.plan_captures(site, url, entry.records)
                 handed["captures"] += len(new)
                 store.cdx_checked(site, url, max((r.timestamp for r in entry.records), default=None))
                 handed["urls"] += 1
@@ -393,7 +401,7 @@ class DiscoverSpider(scrapy.Spider):
                         continue
                     store.record_fetch(payload_key=key, timestamp=rec.timestamp, url=rec.url,
                                        status=rec.status, digest=rec.digest, outcome=Outcome.TEXT,
-                                       http_status=200, text_hash=extracted["text_hash"],
+                                       http_status=200, text_hash=extracted.text_hash,
                                        digest_ok=digest_ok, extracted=extracted, sites=[site])
                     handed["payloads"] += 1
         finally:
@@ -412,12 +420,12 @@ class DiscoverSpider(scrapy.Spider):
         atomic_write(self.out / "discovered.csv", buf.getvalue())
         stats = self.crawler.stats
         figures = {"finish_reason": reason, "rows": len(self.rows),
-                   "found": sum(r.status == "found" for r in self.rows),
+                   "found": sum(r.status == Found.FOUND for r in self.rows),
                    "cdx_requests": stats.get_value("palimpsest/requests/cdx", 0),
                    "snapshot_requests": stats.get_value("palimpsest/requests/snapshot", 0)}
         if handed is not None:
             figures["handed_to_history"] = handed
-        atomic_write(self.out / "discover_run.json", json.dumps(figures, indent=2) + "\n")
+        write_json(self.out / "discover_run.json", figures)
         found = figures["found"]
         logger.info("discovery: %d interval rows, %d with a policy; written to %s", len(self.rows),
                     found, self.out / "discovered.csv")
@@ -428,7 +436,7 @@ def discovered_seeds(out: Path) -> str:
     seen, lines = set(), ["site,url"]
     with open(out / "discovered.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            if row["status"] == "found" and (row["site"], row["policy_url"]) not in seen:
+            if row["status"] == Found.FOUND and (row["site"], row["policy_url"]) not in seen:
                 seen.add((row["site"], row["policy_url"]))
                 lines.append(f"{row['site']},\"{row['policy_url']}\"")
     return "\n".join(lines) + "\n"

@@ -18,16 +18,16 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 
-from crawler.items import LEASE_META
-from crawler.middlewares import RAW_DIGEST_META, clean_retry
-from crawler.plan import Planned, edge_second, fetchable
-from crawler.politeness import SHUTTING_DOWN, SLOT_META
-from crawler.seeds import Seed, read_seeds
-from crawler.wayback import (Answer, CdxFormatError, CdxRecord, WaybackError, archive_for_crawl,
-                             dedupe_records, is_blocked_cdx_answer, payload_digest,
-                             raise_for_outcome, surt_key)
-from pipelines.corpus import Corpus
-from pipelines.storage import Outcome
+from crawler.archive.client import (Answer, CdxFormatError, archive_for_crawl, edge_second,
+                                    is_blocked_cdx_answer)
+from crawler.archive.gates import SHUTTING_DOWN, SLOT_META
+from crawler.components.middlewares import RAW_DIGEST_META, clean_retry
+from crawler.corpus import Corpus
+from crawler.distributed.queue import LEASE_META
+from pipelines.captures import Outcome, dedupe_records, payload_digest, surt_key
+from pipelines.items import Payload
+from pipelines.payloads import Planned, fetchable
+from pipelines.seeds import Seed, read_seeds
 
 logger = logging.getLogger(__name__)
 RUN_META = "palimpsest_run"
@@ -123,32 +123,27 @@ class HistorySpider(scrapy.Spider):
         s = crawler.settings
         spider.archive, spider.request_headers = archive_for_crawl(spider.archive_arg,
                                                                    spider.dialect_arg, s)
-        spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS", 3)
-        spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES", 5)
-        spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS", 30)
-        spider.fresh_since = s.getfloat("PALIMPSEST_CDX_FRESH_SINCE", 0)
+        spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS")
+        spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES")
+        spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS")
+        spider.fresh_since = s.getfloat("PALIMPSEST_CDX_FRESH_SINCE")
         # The corpus is the crawl's (pipelines.corpus.Corpus): received, not built here.
         worker = s.getbool("PALIMPSEST_DISTRIBUTED") and s.get("PALIMPSEST_ROLE") != "coordinator"
         if not spider.seeds_path and not worker:  # a worker takes its seeds from the job
             raise ValueError("the history spider needs a seed file: -a seeds=seeds/sites.csv")
         spider.corpus = Corpus.of(crawler, spider.out_arg)
-        spider.store = spider.corpus.store
+        spider.recorder = spider.corpus.recorder
         crawler.signals.connect(spider.sweep_when_idle, signal=signals.spider_idle)
         return spider
 
     # -- start -------------------------------------------------------------------------------
     async def start(self):
         c = self.corpus
-        if c.distributed:
-            server, job = c.coordination.server, c.coordination.job
-            if (not c.is_coordinator or server.get(f"palimpsest:{job}:seeded")
-                    or not server.set(f"palimpsest:{job}:seeding", c.worker_id, nx=True, ex=600)):
-                logger.info("Worker %s joined job %s", c.worker_id, job)
+        if c.job is not None:
+            if not c.is_coordinator or not c.job.begin_seeding():
+                logger.info("Worker %s joined job %s", c.worker_id, c.job.job)
                 return
-            server.delete(f"palimpsest:{job}:done")  # a new run of the job
-            fetched = c.main.payload_keys()
-            for i in range(0, len(fetched), 5000):
-                server.sadd(f"palimpsest:{job}:fetched", *fetched[i:i + 5000])
+            c.job.add_fetched(c.main.fetches.payload_keys())
         try:
             seeds, errors = read_seeds(self.seeds_path)
         except (OSError, ValueError) as exc:
@@ -158,12 +153,11 @@ class HistorySpider(scrapy.Spider):
         for err in errors:
             logger.error("Bad seed line: %s", err)
             self.crawler.stats.inc_value("palimpsest/seed_errors")
-            self.store.log_error(None, None, None, str(err))
+            self.recorder.log_error(None, None, None, str(err))
         # Finish what a killed run left: versions of sites whose index changed.
-        if self.store.dirty_sites():
-            w, _ = self.store.build_all_dirty()
-            if w:
-                logger.info("Completed %d version file(s) left by an interrupted run", w)
+        w = self.recorder.complete_interrupted()
+        if w:
+            logger.info("Completed %d version file(s) left by an interrupted run", w)
         # With Scrapy's JOBDIR, an interrupted job's queue comes back from disk: URLs that job
         # already queried are not queried again, and their unfetched payloads are checked only when
         # the restored requests are done (see sweep_when_idle), so nothing is fetched twice.
@@ -172,7 +166,7 @@ class HistorySpider(scrapy.Spider):
             if state.get("unfinished"):
                 self.queried.update(state.get("queried", ()))
                 self.sweep = [(site, url, hops) for site, url in self.queried
-                              for u, hops, _ in self.store.site_urls(site) if u == url]
+                              for u, hops, _ in self.recorder.site_urls(site) if u == url]
                 logger.info("Resuming the job in JOBDIR: %d URL(s) were already queried",
                             len(self.queried))
             else:
@@ -181,29 +175,27 @@ class HistorySpider(scrapy.Spider):
         sites = {s.site for s in seeds}
         self.progress.sites_total = len(sites)
         logger.info("Crawling %d site(s), %d policy URL(s) from %r (%s) into %s", len(sites),
-                    len(seeds), self.archive.base, self.archive.dialect, self.store.out)
+                    len(seeds), self.archive.base, self.archive.dialect, self.recorder.out)
         for seed in seeds:
             for request in self.requests_for_seed(seed):
                 yield request
             if self.progress.pending.get(seed.site, 0) <= 0:  # a resumed job had finished it
                 self.progress.finished.add(seed.site)
-        if self.corpus.distributed:  # seeding complete: later coordinators only join
-            server, job = self.corpus.coordination.server, self.corpus.coordination.job
-            server.set(f"palimpsest:{job}:seeded", self.corpus.worker_id)
-            server.delete(f"palimpsest:{job}:seeding")
+        if self.corpus.job is not None:  # seeding complete: later coordinators only join
+            self.corpus.job.mark_seeded()
 
     def requests_for_seed(self, seed: Seed):
-        self.store.add_seed(seed.site, seed.url)
-        for url, hops, last_ts in self.store.site_urls(seed.site):
+        self.recorder.add_seed(seed.site, seed.url)
+        for url, hops, last_ts in self.recorder.site_urls(seed.site):
             if (seed.site, url) in self.queried:
                 continue
-            if self.fresh_since and self.store.cdx_checked_since(seed.site, url, self.fresh_since):
+            if self.fresh_since and self.recorder.cdx_checked_since(seed.site, url, self.fresh_since):
                 # listed moments ago (crawl --discover handed the rows over): fetch what is missing
                 self.queried.add((seed.site, url))
                 self.crawler.stats.inc_value("palimpsest/cdx_reused")
                 yield from self.unfetched_requests(seed.site, url, hops)
                 continue
-            blocked = self.store.blocked(seed.site, url, self.blocked_recheck_days)
+            blocked = self.recorder.blocked(seed.site, url, self.blocked_recheck_days)
             if blocked:
                 self.crawler.stats.inc_value("palimpsest/urls_blocked")
                 logger.info("Not querying %s (site %s): the archive blocks it (%s); checked again "
@@ -215,9 +207,7 @@ class HistorySpider(scrapy.Spider):
     def unfetched_requests(self, site: str, url: str, hops: int):
         """Fetches for the payloads an earlier run listed but did not fetch."""
         yield from self.fetch_requests(site, hops, [
-            Planned(CdxRecord("", p.timestamp, p.url, p.mimetype, p.status, p.digest, None),
-                    p.payload_key, p.effective_mimetype or p.mimetype)
-            for p in self.store.unfetched(site, url)])
+            p.planned() for p in self.recorder.unfetched(site, url)])
 
     # -- CDX -----------------------------------------------------------------------------------
     def cdx_request(self, site: str, url: str, hops: int, last_ts: str | None = None,
@@ -248,7 +238,7 @@ class HistorySpider(scrapy.Spider):
                 # The archive excludes this URL: recorded (with its wording) and not asked again
                 # on every run; the summary reports it.
                 self.crawler.stats.inc_value("palimpsest/urls_blocked")
-                self.store.set_blocked(site, url, blocked)
+                self.recorder.set_blocked(site, url, blocked)
                 logger.warning("The archive blocks %s (site %s): %s", url, site, blocked)
                 return
             if response.status != 200:
@@ -278,13 +268,13 @@ class HistorySpider(scrapy.Spider):
             records = [r for r in dedupe_records(page.records)
                        if (not self.from_ts or r.timestamp >= self.from_ts)
                        and (not self.to_ts or r.timestamp <= self.to_ts)]
-            _, new = self.store.add_new_captures(site, url, records)
+            _, new = self.recorder.plan_captures(site, url, records)
             self.crawler.stats.inc_value("palimpsest/captures_new", len(new))
             self.crawler.stats.inc_value("palimpsest/captures_seen", len(records))
             if records:
-                self.store.cdx_checked(site, url, max(r.timestamp for r in records))
+                self.recorder.cdx_checked(site, url, max(r.timestamp for r in records))
             else:
-                self.store.cdx_checked(site, url, None)
+                self.recorder.cdx_checked(site, url, None)
             yield from self.fetch_requests(site, hops, new, response.meta.get(LEASE_META))
             if page.resume_key:
                 edge = response.meta.get("palimpsest_edge")
@@ -320,11 +310,11 @@ class HistorySpider(scrapy.Spider):
         candidates = fetchable(planned)
         if self.every_months:
             candidates = self.sample(site, candidates)
-        fetched = self.store.fetched_keys({p.payload_key for p in candidates})
+        fetched = self.recorder.fetched_keys({p.payload_key for p in candidates})
         wanted = [p.payload_key for p in candidates
                   if p.payload_key not in fetched and p.payload_key not in self.scheduled_keys]
-        coordination = self.corpus.coordination
-        allowed = coordination.claim(wanted, lease) if coordination else set(wanted)
+        job = self.corpus.job
+        allowed = job.claim(wanted, lease) if job is not None else set(wanted)
         for p in candidates:
             rec, key = p.record, p.payload_key
             if key not in allowed or key in self.scheduled_keys:
@@ -332,7 +322,7 @@ class HistorySpider(scrapy.Spider):
             if not p.is_textual:
                 # Images and other binaries: indexed, not fetched (no text to extract).
                 self.scheduled_keys.add(key)
-                self.store.record_fetch(
+                self.recorder.record_fetch(
                     payload_key=key, timestamp=rec.timestamp, url=rec.url, status=rec.status,
                     digest=rec.digest, outcome=Outcome.NO_TEXT, sites=[site],
                     reason=f"not a text type ({p.mimetype}): skipped without fetching")
@@ -371,11 +361,11 @@ class HistorySpider(scrapy.Spider):
 
     def _parse_snapshot(self, response, site, hops, key, ts, url, status, digest):
         outcome = self.archive.classify_snapshot(response.status, response.headers.to_unicode_dict(), ts)
-        item = {"kind": "payload", "site": site, "payload_key": key, "timestamp": ts, "url": url,
-                "status": status, "digest": digest, "http_status": response.status,
-                "size": len(response.body), "source": response.url,
-                "headers": [(k.decode("latin-1"), v.decode("latin-1"))
-                            for k, vs in response.headers.items() for v in vs]}
+        item = Payload(site=site, payload_key=key, timestamp=ts, url=url, status=status,
+                       digest=digest, outcome=Outcome.PAYLOAD, http_status=response.status,
+                       size=len(response.body), source=response.url,
+                       headers=[(k.decode("latin-1"), v.decode("latin-1"))
+                                for k, vs in response.headers.items() for v in vs])
         if outcome.kind == Answer.ARCHIVED and 200 <= response.status < 300:
             raw = response.meta.get(RAW_DIGEST_META)
             # the body as received; hashed again only if decompression changed it
@@ -408,15 +398,15 @@ class HistorySpider(scrapy.Spider):
                 reason = f"archive served the capture of {outcome.memento_datetime}"
             ctype = (response.headers.get("Content-Type") or
                      response.headers.get("X-Archive-Orig-Content-Type") or b"").decode("latin-1")
-            item.update(outcome="payload", body=response.body, content_type=ctype or None,
-                        digest_ok=ok, reason=reason)
+            item.body, item.content_type, item.digest_ok, item.reason = \
+                response.body, ctype or None, ok, reason
             yield item
         elif outcome.kind == Answer.ARCHIVED:
-            item.update(outcome=Outcome.HTTP_STATUS, reason=f"archived HTTP {response.status}")
+            item.outcome, item.reason = Outcome.HTTP_STATUS, f"archived HTTP {response.status}"
             yield item
         elif outcome.kind == Answer.ARCHIVED_REDIRECT:
             target = urljoin(url, outcome.location or "")
-            item.update(outcome=Outcome.REDIRECT, location=target)
+            item.outcome, item.location = Outcome.REDIRECT, target
             yield item
             yield from self.follow_redirect(site, url, ts, target, hops)
         elif outcome.kind == Answer.ARCHIVE_REDIRECT:
@@ -424,26 +414,23 @@ class HistorySpider(scrapy.Spider):
             logger.warning("The archive redirected the capture of %s at %s (site %s) to another "
                            "capture (%s); recorded, not followed", url, ts, site,
                            outcome.location_timestamp or outcome.location)
-            item.update(outcome=Outcome.ARCHIVE_REDIRECT, location=outcome.location,
-                        location_timestamp=outcome.location_timestamp,
-                        reason="archive redirected to a different capture")
+            item.outcome, item.location, item.location_timestamp = (
+                Outcome.ARCHIVE_REDIRECT, outcome.location, outcome.location_timestamp)
+            item.reason = "archive redirected to a different capture"
             yield item
         elif outcome.kind == Answer.MISSING:
-            item.update(outcome=Outcome.MISSING, reason="the archive has no such capture (404)")
+            item.outcome, item.reason = Outcome.MISSING, "the archive has no such capture (404)"
             yield item
         elif outcome.kind == Answer.BLOCKED:
             self.crawler.stats.inc_value("palimpsest/snapshots_blocked")
             logger.warning("The archive blocks the capture of %s at %s (site %s): %s", url, ts,
                            site, outcome.reason or f"HTTP {response.status}")
-            item.update(outcome=Outcome.BLOCKED, reason=outcome.reason or
-                        f"the archive refused it (HTTP {response.status})")
+            item.outcome = Outcome.BLOCKED
+            item.reason = outcome.reason or f"the archive refused it (HTTP {response.status})"
             yield item
-        else:
-            try:
-                raise_for_outcome(outcome, url, ts)
-            except WaybackError as exc:
-                self.error(site, url, ts, f"{exc}; nothing stored, it will be fetched again on "
-                           "the next run")
+        else:  # Answer.ERROR (or RATE_LIMITED after the retries): the archive's own failure
+            self.error(site, url, ts, f"the archive answered HTTP {response.status} for {url} at "
+                       f"{ts}; nothing stored, it will be fetched again on the next run")
 
     def follow_redirect(self, site: str, url: str, ts: str, target: str, hops: int):
         if urlsplit(target).scheme not in ("http", "https") or target == url:
@@ -459,12 +446,12 @@ class HistorySpider(scrapy.Spider):
         if hops + 1 > self.max_hops:
             logger.warning("Redirect chain of %s too deep at %s -> %s; not followed", site, url, target)
             return
-        self.store.add_url(site, target, url, ts, hops + 1)
+        self.recorder.add_url(site, target, url, ts, hops + 1)
         if (site, target) in self.queried:
             return
         self.crawler.stats.inc_value("palimpsest/redirects_followed")
         logger.info("Policy of %s moved: %s -> %s (archived redirect at %s)", site, url, target, ts)
-        last = next((lt for u, _, lt in self.store.site_urls(site) if u == target), None)
+        last = next((lt for u, _, lt in self.recorder.site_urls(site) if u == target), None)
         yield self.cdx_request(site, target, hops + 1, last)
 
     # -- JOBDIR ---------------------------------------------------------------------------------
@@ -498,7 +485,7 @@ class HistorySpider(scrapy.Spider):
         where = " ".join(filter(None, [f"site {site}" if site else None, url,
                                        f"at {ts}" if ts else None]))
         logger.error("%s: %s", where, message)
-        self.store.log_error(site, url, ts, message)
+        self.recorder.log_error(site, url, ts, message)
 
     def request_failed(self, failure):
         request = failure.request

@@ -1,0 +1,207 @@
+"""The commands that read or re-derive a corpus (``changes``, ``diff``, ``report``, ``export-git``,
+``reextract``, ``ingest``) or a saved page (``extract``, ``classify``, ``links``), and the lines a
+run prints (its summary, discovery's table)."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import sys
+from pathlib import Path
+
+from crawler.cli.pages import PageError, as_line, classify_file, extract_file, links_file
+from crawler.cli.parse import EXIT_SOME_FAILED, UsageError, check_date, check_out, check_seed_file
+from crawler.components.progress import RunSummary
+from crawler.spiders.discover import Found
+from pipelines.changes.diffs import render_terminal, section_diffs
+from pipelines.changes.history import all_changes, site_changes, version_in_force
+from pipelines.changes.measure import Kind
+from pipelines.corpus.store import CorpusStore
+from pipelines.publish.gitexport import export_git
+from pipelines.publish.report import write_report
+from pipelines.rederive import ingest, reextract
+
+
+def print_discovery(out: str) -> None:
+    with open(Path(out) / "discovered.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    found = [r for r in rows if r["status"] == Found.FOUND]
+    sites = {r["site"] for r in rows}
+    print(f"\nDiscovery: {len(found)} of {len(rows)} site-intervals have a policy "
+          f"({len({r['site'] for r in found})} of {len(sites)} sites, "
+          f"{len({(r['site'], r['policy_url']) for r in found})} distinct policy URLs); "
+          f"table: {Path(out) / 'discovered.csv'}", file=sys.stderr)
+
+
+def failed_sites_lines(summary: RunSummary) -> list[str]:
+    failed = summary.failed_sites
+    if not failed:
+        return []
+    return [f"  sites that failed {len(failed)}: " + ", ".join(failed[:20])
+            + (" ..." if len(failed) > 20 else "")]
+
+
+def print_summary(s: RunSummary, out: str) -> None:
+    corpus = s.corpus
+    lines = [
+        "",
+        f"Palimpsest run finished ({s.finish_reason or '?'}) in {s.elapsed_s} s",
+        f"  sites            {s.sites_done}/{s.sites_total} done",
+        f"  CDX requests     {s.cdx_requests}",
+        f"  snapshot fetches {s.snapshot_requests}",
+        f"  new captures     {s.captures_new}",
+        f"  new texts        {s.texts}  (payloads without text: {s.no_text})",
+        f"  versions written {s.versions_written}",
+        f"  429 pauses       {s.rate_limited_429}  refused: "
+        f"{s.connection_refused}  paused {s.pause_seconds} s",
+        f"  blocked          {len(s.blocked)} URL(s), "
+        f"{s.snapshots_blocked} capture(s) the archive refuses to serve",
+        f"  errors           {s.errors + s.seed_errors}"
+        "  (listed in the errors table of corpus.sqlite)",
+        *failed_sites_lines(s),
+        f"  corpus now       {corpus.get('versions', 0)} versions of {corpus.get('sites', 0)} sites, "
+        f"{corpus.get('captures', 0)} captures indexed",
+        f"  output           {Path(out).resolve()}/policies, corpus.sqlite",
+    ]
+    print("\n".join(lines), file=sys.stderr)
+
+
+def _open_store(out: str) -> CorpusStore | None:
+    if not (Path(out) / "corpus.sqlite").exists():
+        print(f"palimpsest: {out!r} holds no corpus (no corpus.sqlite): run `palimpsest crawl` first",
+              file=sys.stderr)
+        return None
+    return CorpusStore(out)
+
+
+def cmd_changes(args) -> int:
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    since = check_date("--since", args.since) or ""
+    changes = site_changes(store, args.site) if args.site else all_changes(store)
+    shown = [c for c in changes if c.changed_by >= since and (not args.kind or c.kind == args.kind)]
+    color = sys.stdout.isatty()
+    mark = {Kind.SUBSTANTIVE: "\033[31m", Kind.MINOR: "\033[33m", Kind.COSMETIC: "\033[90m"} \
+        if color else {}
+    reset = "\033[0m" if color else ""
+    current = None
+    for c in sorted(shown, key=lambda c: (c.site, c.changed_by)):
+        if c.site != current:
+            current = c.site
+            print(f"\n{c.site}")
+        d = lambda ts: f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}"  # noqa: E731
+        flag = "  [extractor changed: not a policy change]" if c.extractor_changed else ""
+        print(f"  {d(c.changed_after)} .. {d(c.changed_by)}  {mark.get(c.kind, '')}{c.kind:<11}{reset} "
+              f"score {c.score:.2f}  +{c.words_added}/-{c.words_removed} words  "
+              f"{c.sections_changed} section(s)"
+              + (f"  {c.moved_paragraphs} moved" if c.moved_paragraphs else "")
+              + (f"  [{', '.join(c.topics)}]" if c.topics else "") + flag)
+    if not shown:
+        print("no changes match", file=sys.stderr)
+    return 0
+
+
+def cmd_diff(args) -> int:
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    versions = store.versions.of(args.site)
+    if len(versions) < 2:
+        print(f"palimpsest: site {args.site!r} has {len(versions)} version(s) in {args.out!r}; "
+              "a diff needs two", file=sys.stderr)
+        return 2
+    old = version_in_force(versions, check_date("time", args.ts1)) if args.ts1 else versions[-2]
+    new = version_in_force(versions, check_date("time", args.ts2)) if args.ts2 else versions[-1]
+    if old is None or new is None:
+        print(f"palimpsest: no version of {args.site!r} at or before the given time", file=sys.stderr)
+        return 2
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    print(f"{args.site}: {old.timestamp} -> {new.timestamp}")
+    print(render_terminal(section_diffs(store.text(old.text_hash), store.text(new.text_hash)),
+                          color=color))
+    return 0
+
+
+def cmd_report(args) -> int:
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    index = write_report(store)
+    print(f"report written: {index}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_git(args) -> int:
+    if Path(args.repo).exists() and not Path(args.repo).is_dir():
+        raise UsageError(f"export-git: {args.repo!r} is a file, not a folder")
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    n = export_git(store, args.repo)
+    print(f"exported {n} new version(s) to {args.repo}", file=sys.stderr)
+    return 0
+
+
+def cmd_reextract(args) -> int:
+    if not (Path(args.out) / "corpus.sqlite").exists():
+        raise UsageError(f"{args.out!r} holds no corpus (no corpus.sqlite)")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    figures = reextract(args.out, args.site, args.workers)
+    print(f"reextract: {figures['payloads']} kept payloads extracted again, {figures['texts_changed']} "
+          f"texts changed, {figures['versions_written']} version files written, "
+          f"{figures['versions_removed']} removed, {figures['changes']} changes in the log; "
+          f"no archive request", file=sys.stderr)
+    return EXIT_SOME_FAILED if figures["failed"] else 0
+
+
+def cmd_ingest(args) -> int:
+    check_out(args.out)
+    check_seed_file(args.seeds)
+    for path in args.warcs:
+        if not Path(path).is_file():
+            raise UsageError(f"WARC file {path!r} does not exist or is not a file")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    try:
+        figures = ingest(args.warcs, args.seeds, args.out, args.workers)
+    except Exception as exc:  # a damaged WARC: named, and what was read is kept
+        print(f"palimpsest: ingest stopped: {type(exc).__name__}: {exc}; what was read before is "
+              "in the corpus, run again once the file is fixed", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    print(f"ingest: {figures['records']} records of the seed URLs, {figures['captures']} new captures, "
+          f"{figures['payloads']} payloads extracted, {figures['versions_written']} version files, "
+          f"{figures['changes']} changes; corpus in {args.out}", file=sys.stderr)
+    return 0
+
+
+def _each_page(args, one) -> int:
+    """Run ``one(path)`` on each file: a bad file gets one line naming it, the rest go on."""
+    failed = 0
+    for path in args.files:
+        try:
+            result = one(path)
+        except PageError as exc:
+            print(f"palimpsest: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(as_line(result, args.jsonl))
+    return 1 if failed else 0
+
+
+def cmd_extract(args) -> int:
+    return _each_page(args, lambda p: extract_file(p, args.url, args.content_type))
+
+
+def cmd_classify(args) -> int:
+    return _each_page(args, lambda p: classify_file(p, args.url, args.content_type))
+
+
+def cmd_links(args) -> int:
+    try:
+        found = links_file(args.file, args.url)
+    except PageError as exc:
+        print(f"palimpsest: {exc}", file=sys.stderr)
+        return 1
+    for cand in found:
+        print(as_line(cand, args.jsonl))
+    return 0

@@ -1,0 +1,141 @@
+"""Progress lines while a crawl runs, and the run's summary when it ends: a :class:`RunSummary`
+record, written atomically to OUT/last_run.json and handed to whoever ran the crawl."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from scrapy import signals
+from twisted.internet import task
+
+from crawler.corpus import Corpus
+from pipelines.files import read_json, write_json
+
+logger = logging.getLogger("palimpsest.progress")
+
+
+@dataclass
+class RunSummary:
+    """The figures of one run (``palimpsest/*`` stats, the spider's progress, the corpus)."""
+
+    sites_total: int = 0
+    sites_done: int = 0
+    cdx_requests: int = 0
+    snapshot_requests: int = 0
+    captures_new: int = 0
+    payloads_scheduled: int = 0
+    texts: int = 0
+    no_text: int = 0
+    redirects_followed: int = 0
+    rate_limited_429: int = 0
+    connection_refused: int = 0
+    archived_429: int = 0
+    archive_unreachable: int = 0
+    urls_blocked: int = 0
+    snapshots_blocked: int = 0
+    cdx_edge_queries: int = 0
+    digest_mismatch_kept: int = 0
+    pause_seconds: int = 0
+    errors: int = 0
+    live_checked: int = 0
+    live_changed: int = 0
+    live_unchanged: int = 0
+    live_saved: int = 0
+    live_save_failed: int = 0
+    save_requests: int = 0
+    cdx_answered: int = 0
+    failed_sites: list[str] = field(default_factory=list)
+    seed_errors: int = 0
+    versions_written: int = 0
+    elapsed_s: float = 0.0
+    finish_reason: str | None = None
+    corpus: dict = field(default_factory=dict)
+    blocked: list[dict] = field(default_factory=list)
+
+    FILE = "last_run.json"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def write(self, out: Path) -> None:
+        write_json(Path(out) / self.FILE, self.as_dict())
+
+    @classmethod
+    def read(cls, out: Path) -> "RunSummary | None":
+        """The summary a run left in ``out`` (None when there is none)."""
+        data = read_json(Path(out) / cls.FILE)
+        if not data:
+            return None
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# palimpsest/<stat> counters by summary field (the others are the field's own name)
+_STATS = {"cdx_requests": "requests/cdx", "snapshot_requests": "requests/snapshot",
+          "payloads_scheduled": "fetch_scheduled", "texts": "fetch_outcome/text",
+          "no_text": "fetch_outcome/no-text"}
+_COUNTED = ("captures_new", "redirects_followed", "rate_limited_429", "connection_refused",
+            "archived_429", "archive_unreachable", "urls_blocked", "snapshots_blocked",
+            "cdx_edge_queries", "digest_mismatch_kept", "pause_seconds", "errors", "live_changed",
+            "live_unchanged", "live_saved", "live_save_failed", "save_requests", "cdx_answered",
+            "seed_errors", "versions_written", *_STATS)
+
+
+class ProgressReporter:
+    def __init__(self, crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.loop: task.LoopingCall | None = None
+        self.started = time.time()
+        self.summary: RunSummary | None = None  # set when the spider closes
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler, crawler.settings.getfloat("PALIMPSEST_PROGRESS_INTERVAL"))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider):
+        self.started = time.time()
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.report, spider)
+            self.loop.start(self.interval, now=False)
+
+    def figures(self, spider) -> RunSummary:
+        stats = self.crawler.stats.get_stats()
+        get = lambda k: stats.get(f"palimpsest/{k}", 0)  # noqa: E731
+        progress = getattr(spider, "progress", None)
+        f = RunSummary(**{name: get(_STATS.get(name, name)) for name in _COUNTED})
+        f.sites_total = progress.sites_total if progress else 0
+        f.sites_done = progress.sites_done if progress else 0
+        f.live_checked = get("live_changed") + get("live_unchanged") + get("live_http_error")
+        f.failed_sites = sorted(getattr(spider, "failed_sites", ()))
+        f.elapsed_s = round(time.time() - self.started, 1)
+        return f
+
+    def report(self, spider):
+        f = self.figures(spider)
+        logger.info(
+            "progress: sites %d/%d done | CDX %d | snapshots %d | new captures %d | texts %d | "
+            "429s %d | refused %d | paused %ds | errors %d",
+            f.sites_done, f.sites_total, f.cdx_requests, f.snapshot_requests, f.captures_new,
+            f.texts, f.rate_limited_429, f.connection_refused, f.pause_seconds, f.errors)
+
+    def spider_closed(self, spider, reason):
+        if self.loop and self.loop.running:
+            self.loop.stop()
+        f = self.figures(spider)
+        f.finish_reason = reason
+        corpus = Corpus.opened(self.crawler)
+        if corpus is not None:
+            reads = corpus.summary_recorder
+            f.corpus = reads.counts()
+            f.blocked = [{"site": s, "url": u, "archive_said": m} for s, u, m in reads.blocked_urls()]
+            f.write(reads.out)
+        self.summary = f
+        logger.info("summary: %s", json.dumps(f.as_dict()))

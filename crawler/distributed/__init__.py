@@ -1,0 +1,5 @@
+"""Distributed crawls on scrapy-redis: one job shared by N workers through Redis.
+
+:mod:`job` (what lives in Redis: leases, claims, the op log), :mod:`queue` (the leased request
+queue), :mod:`lifecycle` (heartbeats, orphans, when the job is done), :mod:`gate` (the shared rate
+gate)."""

@@ -1,0 +1,112 @@
+"""A site's changes: for each pair of successive versions, the bracket in which the change
+happened (the last capture with the old text, the first with the new) and its measures
+(:func:`pipelines.changes.measure.compare`, cached in the corpus); which version was in force at a
+given time."""
+
+from __future__ import annotations
+
+import bisect
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from pipelines.captures import TextEnum
+from pipelines.changes.measure import Kind, compare
+from pipelines.corpus.versions import Version
+from pipelines.workers import die_with_parent
+
+
+class Source(TextEnum):
+    ARCHIVE = "archive"
+    LIVE = "live"
+
+
+@dataclass
+class Change:
+    site: str
+    url: str
+    previous_timestamp: str
+    timestamp: str
+    changed_after: str
+    changed_by: str
+    similarity: float
+    words_added: int
+    words_removed: int
+    sections_changed: int
+    kind: Kind
+    score: float
+    topics: list[str] = field(default_factory=list)
+    moved_paragraphs: int = 0
+    extractor_changed: bool = False
+    source: Source = Source.ARCHIVE  # LIVE: the new version is a live check (palimpsest watch)
+
+    def __post_init__(self):
+        self.kind = Kind(self.kind)  # measures come back from the cache as JSON strings
+        self.source = Source(self.source)
+
+    def row(self) -> dict:
+        d = asdict(self)
+        d["topics"] = ";".join(self.topics)
+        return d
+
+
+def measure(store, old_hash: str, new_hash: str) -> dict:
+    """compare() of two stored texts, cached in the index (texts never change under a hash)."""
+    cached = store.measures.get(old_hash, new_hash)
+    if cached is not None:
+        return cached
+    result = compare(store.text(old_hash), store.text(new_hash))
+    store.measures.put([(old_hash, new_hash, result)])
+    return result
+
+
+def _compare_pair(texts: tuple[str, str]) -> dict:
+    return compare(*texts)
+
+
+def precompute_measures(store, workers: int | None = None) -> int:
+    """Measure, in a process pool, every pair of successive versions not measured yet."""
+    pairs = set()
+    for site in store.versions.sites():
+        hashes = [v.text_hash for v in store.versions.of(site)]
+        pairs.update(zip(hashes, hashes[1:]))
+    done = store.measures.pairs()
+    todo = sorted(pairs - done)
+    if len(todo) < 20 or (workers or os.cpu_count() or 1) < 2:
+        return 0  # measured one by one as needed
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
+        for i in range(0, len(todo), 500):
+            chunk = todo[i:i + 500]
+            texts = [(store.text(a), store.text(b)) for a, b in chunk]
+            results = pool.map(_compare_pair, texts, chunksize=8)
+            store.measures.put([(a, b, m) for (a, b), m in zip(chunk, results)])
+    return len(todo)
+
+
+def site_changes(store, site: str) -> list[Change]:
+    """Every change between successive versions of a site, from the corpus index."""
+    timeline = [t for t, _, _ in store.captures.timeline(site)]
+    versions = store.versions.of(site)
+    out: list[Change] = []
+    for old, new in zip(versions, versions[1:]):
+        i = bisect.bisect_left(timeline, new.timestamp)
+        changed_after = timeline[i - 1] if i > 0 else old.timestamp
+        out.append(Change(site=site, url=new.url, previous_timestamp=old.timestamp,
+                          timestamp=new.timestamp, changed_after=changed_after,
+                          changed_by=new.timestamp, extractor_changed=old.extractor != new.extractor,
+                          source=Source.LIVE if store.live.capture(site, new.timestamp)
+                          else Source.ARCHIVE,
+                          **measure(store, old.text_hash, new.text_hash)))
+    return out
+
+
+def all_changes(store) -> list[Change]:
+    sites = store.versions.sites()
+    return [c for site in sites for c in site_changes(store, site)]
+
+
+def version_in_force(versions: list[Version], ts: str) -> Version | None:
+    """The version in force at ``ts`` (YYYY[MM[DD[hhmmss]]]): the last one at or before it."""
+    bound = ts.ljust(14, "9")
+    older = [v for v in versions if v.timestamp <= bound]
+    return older[-1] if older else None

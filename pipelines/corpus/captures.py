@@ -1,0 +1,106 @@
+"""Captures: every CDX row (or WARC record) of a site's policy URLs, keyed (site, timestamp,
+original URL, digest), with the payload key it is fetched under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from pipelines.captures import CdxRecord, Outcome
+from pipelines.corpus.db import Repository
+from pipelines.payloads import Planned, plan_keys
+
+
+@dataclass(frozen=True)
+class PendingFetch:
+    """A capture whose payload has not been fetched yet."""
+
+    payload_key: str
+    timestamp: str
+    url: str
+    status: int | None
+    digest: str
+    mimetype: str = ""
+    effective_mimetype: str | None = None  # a revisit's: the capture it repeats
+
+    def planned(self) -> Planned:
+        return Planned(CdxRecord("", self.timestamp, self.url, self.mimetype, self.status,
+                                 self.digest, None),
+                       self.payload_key, self.effective_mimetype or self.mimetype)
+
+
+class Captures(Repository):
+    def resolve_revisit(self, digest: str, key_url: str) -> tuple[str, str] | None:
+        """(payload key, mimetype) of the capture that a revisit of ``digest`` in the urlkey
+        ``key_url`` repeats, if known (any spelling of the URL)."""
+        row = self.db.execute(
+            "SELECT payload_key, mimetype FROM captures WHERE digest=? AND status < 300 "
+            "AND substr(payload_key, 5) = ? ORDER BY timestamp LIMIT 1",
+            (digest, f"{digest}:{key_url}")).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def add(self, site: str, query_url: str, records: Iterable[tuple[CdxRecord, str]]) -> int:
+        """Store CDX rows with their payload keys; returns how many were new."""
+        new = 0
+        with self.transaction():
+            for rec, key in records:
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (site, rec.timestamp, rec.url, query_url, rec.urlkey, rec.mimetype, rec.status,
+                     rec.digest, rec.length, key))
+                new += cur.rowcount
+            if new:
+                self.mark_dirty(site)
+        return new
+
+    def plan_new(self, records: Iterable[CdxRecord], site: str) -> tuple[list[Planned], list[Planned]]:
+        """The payload keys of a CDX listing (:func:`pipelines.payloads.plan_keys`, revisits
+        resolved against the corpus too): (every row planned, the ones the index lacks)."""
+        planned = plan_keys(records, self.resolve_revisit)
+        new = [p for p in planned if not self.exists(
+            site, p.record.timestamp, p.record.url, p.record.digest)]
+        return planned, new
+
+    def exists(self, site: str, timestamp: str, url: str, digest: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=? AND digest=?",
+            (site, timestamp, url, digest)).fetchone() is not None
+
+    def unfetched(self, site: str, query_url: str | None = None) -> list[PendingFetch]:
+        """Captures of a site (or one URL) whose payload has not been fetched, oldest first."""
+        sql = ("SELECT c.payload_key, c.timestamp, c.original, c.status, c.digest, c.mimetype, "
+               "(SELECT o.mimetype FROM captures o WHERE o.payload_key = c.payload_key "
+               " AND o.mimetype != 'warc/revisit' LIMIT 1) FROM captures c "
+               "LEFT JOIN fetches f ON f.payload_key = c.payload_key WHERE c.site=? "
+               "AND f.payload_key IS NULL")
+        args: list = [site]
+        if query_url:
+            sql += " AND c.query_url=?"
+            args.append(query_url)
+        sql += " ORDER BY c.timestamp"
+        return [PendingFetch(*row) for row in self.db.execute(sql, args)]
+
+    def timeline(self, site: str) -> Iterator[tuple[str, str, str]]:
+        """(timestamp, url, text_hash) of every capture of a site whose text is known."""
+        return iter(self.db.execute(
+            "SELECT c.timestamp, c.original, f.text_hash FROM captures c JOIN fetches f "
+            "ON f.payload_key = c.payload_key WHERE c.site=? AND f.outcome=? "
+            "ORDER BY c.timestamp, c.original, c.digest", (site, Outcome.TEXT)).fetchall())
+
+    def statuses(self, site: str) -> list[tuple[str, int | None]]:
+        """(timestamp, archived status) of every capture of a site, oldest first."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT timestamp, status FROM captures WHERE site=? ORDER BY timestamp", (site,))]
+
+    def span(self, site: str) -> tuple[str | None, str | None, int]:
+        """(first, last capture timestamp, number of captures) of a site."""
+        row = self.db.execute("SELECT min(timestamp), max(timestamp), count(*) FROM captures "
+                              "WHERE site=?", (site,)).fetchone()
+        return row[0], row[1], row[2]
+
+    def sites(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM captures ORDER BY site")]
+
+    def sites_of_key(self, payload_key: str) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT site FROM captures WHERE payload_key=?", (payload_key,))]

@@ -1,0 +1,108 @@
+"""The Recorder: what a crawl, ingest or discovery's hand-off writes to the corpus and the few reads
+it needs to decide what to ask for. One process writes through :class:`Recorder` straight into a
+:class:`~pipelines.corpus.store.CorpusStore`; a distributed job's workers write through
+:class:`~pipelines.corpus.oplog.OpLogRecorder`, whose writes are replayed on the coordinator by a
+:class:`Recorder` (the method names in :data:`WRITES` are the op log's vocabulary)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from pipelines.captures import CdxRecord, Outcome
+from pipelines.corpus.captures import PendingFetch
+from pipelines.corpus.store import CorpusStore
+from pipelines.items import ExtractedText, SnapshotKind, SnapshotRef
+from pipelines.payloads import Planned
+
+# The writes, the only methods an op log may name.
+WRITES = frozenset({"add_seed", "add_url", "add_captures", "cdx_checked", "set_blocked",
+                    "record_fetch", "log_error"})
+
+
+class Recorder:
+    def __init__(self, store: CorpusStore):
+        self.store = store
+
+    @property
+    def out(self) -> Path:
+        return self.store.out
+
+    # -- writes ------------------------------------------------------------------------------
+    def add_seed(self, site: str, url: str) -> None:
+        self.store.sites.add_seed(site, url)
+
+    def add_url(self, site: str, url: str, via_url: str, via_timestamp: str, hops: int) -> bool:
+        return self.store.sites.add_url(site, url, via_url, via_timestamp, hops)
+
+    def add_captures(self, site: str, query_url: str, records: list[tuple[CdxRecord, str]]) -> int:
+        return self.store.captures.add(site, query_url, records)
+
+    def cdx_checked(self, site: str, url: str, last_timestamp: str | None) -> None:
+        self.store.sites.cdx_checked(site, url, last_timestamp)
+
+    def set_blocked(self, site: str, url: str, message: str) -> None:
+        self.store.sites.set_blocked(site, url, message)
+
+    def record_fetch(self, *, payload_key: str, timestamp: str, url: str, status: int | None,
+                     digest: str, outcome: Outcome, http_status: int | None = None,
+                     location: str | None = None, location_timestamp: str | None = None,
+                     text_hash: str | None = None, reason: str | None = None,
+                     digest_ok: bool | None = None, size: int | None = None,
+                     extracted: ExtractedText | None = None, sites: Iterable[str] = (),
+                     snapshot: SnapshotRef | None = None,
+                     snapshot_kind: str = SnapshotKind.RESPONSE) -> None:
+        self.store.fetches.record(
+            payload_key=payload_key, timestamp=timestamp, url=url, status=status, digest=digest,
+            outcome=outcome, http_status=http_status, location=location,
+            location_timestamp=location_timestamp, text_hash=text_hash, reason=reason,
+            digest_ok=digest_ok, size=size, extracted=extracted, sites=list(sites),
+            snapshot=snapshot, snapshot_kind=snapshot_kind)
+
+    def log_error(self, site: str | None, url: str | None, timestamp: str | None, message: str) -> None:
+        self.store.sites.log_error(site, url, timestamp, message)
+
+    def plan_captures(self, site: str, query_url: str, records: Iterable[CdxRecord]
+                      ) -> tuple[list[Planned], list[Planned]]:
+        """Plan the payload keys of a CDX listing and store the captures the index does not hold
+        yet; returns (every row planned, the new ones)."""
+        planned, new = self.store.captures.plan_new(records, site)
+        self.add_captures(site, query_url, [(p.record, p.payload_key) for p in new])
+        return planned, new
+
+    # -- reads a crawl decides on --------------------------------------------------------------
+    def site_urls(self, site: str) -> list[tuple[str, int, str | None]]:
+        return self.store.sites.urls(site)
+
+    def blocked(self, site: str, url: str, recheck_days: float) -> str | None:
+        return self.store.sites.blocked(site, url, recheck_days)
+
+    def cdx_checked_since(self, site: str, url: str, since: float) -> bool:
+        return self.store.sites.cdx_checked_since(site, url, since)
+
+    def unfetched(self, site: str, query_url: str | None = None) -> list[PendingFetch]:
+        return self.store.captures.unfetched(site, query_url)
+
+    def fetched_keys(self, keys: Iterable[str]) -> set[str]:
+        return self.store.fetches.fetched_keys(keys)
+
+    def sites_of_key(self, payload_key: str) -> list[str]:
+        return self.store.captures.sites_of_key(payload_key)
+
+    def snapshot_of_digest(self, digest: str) -> tuple[str, str] | None:
+        return self.store.fetches.snapshot_of_digest(digest)
+
+    def complete_interrupted(self) -> int:
+        """Version files of the sites a killed run left dirty; returns how many were written."""
+        if not self.store.versions.dirty_sites():
+            return 0
+        return self.store.versions.build_dirty()[0]
+
+    def counts(self) -> dict[str, int]:
+        return self.store.counts()
+
+    def blocked_urls(self) -> list[tuple[str, str, str]]:
+        return self.store.sites.blocked_urls()
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,54 @@
+"""Files the corpus writes: complete or absent, never half-written, with the user's umask."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()  # what open() would give a new file under the user's umask
+
+
+def atomic_write(path: Path, data: str, durable: bool = True) -> None:
+    """Write a file so that it is either absent, old, or complete: never half-written.
+
+    ``durable=False`` leaves the fsync to the caller, who writes many files and then makes
+    them durable at once (``os.sync()``) before recording that they exist."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600; corpus files follow the user's umask
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(path: Path, value) -> None:
+    """A JSON file written atomically (indented, one trailing newline)."""
+    atomic_write(Path(path), json.dumps(value, indent=2) + "\n")
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object file, or {} when there is none."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
