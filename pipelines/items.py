@@ -1,6 +1,7 @@
 """The typed records the stages hand over: what a crawl fetched (:class:`Payload`), what a live
-check saw (:class:`LiveCheck`), what extraction made of a page (:class:`ExtractedText`) and where a
-payload's WARC record is (:class:`SnapshotRef`).
+check saw (:class:`LiveCheck`), what extraction made of a page (:class:`ExtractedText`), where a
+payload's WARC record is (:class:`SnapshotRef`) and what the corpus records of a fetch
+(:class:`Fetch`).
 
 Scrapy passes dataclass items through its item pipelines as they are; each stage fills the field it
 owns (the snapshot stage ``snapshot``, the extraction stage ``extracted`` or ``extraction_error``)
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipelines.captures import Outcome
+from pipelines.captures import Outcome, TextEnum
 
 
 @dataclass
@@ -45,9 +46,33 @@ class SnapshotRef:
     length: int
 
 
-class SnapshotKind:
+class SnapshotKind(TextEnum):
     RESPONSE = "response"
     REVISIT = "revisit"
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """What fetching one payload gave, as the corpus records it: a ``fetches`` row, its text
+    (stored once under its hash) and where its snapshot record is."""
+
+    payload_key: str
+    timestamp: str
+    url: str
+    status: int | None
+    digest: str
+    outcome: Outcome
+    http_status: int | None = None
+    location: str | None = None
+    location_timestamp: str | None = None
+    text_hash: str | None = None
+    reason: str | None = None
+    digest_ok: bool | None = None
+    size: int | None = None
+    extracted: ExtractedText | None = None
+    sites: tuple[str, ...] = ()  # the sites whose versions it changes
+    snapshot: SnapshotRef | None = None
+    snapshot_kind: str = SnapshotKind.RESPONSE
 
 
 @dataclass

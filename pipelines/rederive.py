@@ -14,7 +14,7 @@ from pipelines.corpus.recorder import Recorder
 from pipelines.corpus.store import CorpusStore
 from pipelines.corpus.warcfiles import SnapshotStore, iter_records, read_record
 from pipelines.extract import extract_policy, load_language_model
-from pipelines.items import ExtractedText, SnapshotKind
+from pipelines.items import ExtractedText, Fetch, SnapshotKind
 from pipelines.payloads import is_textual_mime
 from pipelines.publish.finalize import finalize
 from pipelines.seeds import read_seeds
@@ -174,9 +174,9 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
                              row["url"], row["timestamp"], error)
                 continue
             text = extracted.has_text
-            store.record_fetch(**row, outcome=Outcome.TEXT if text else Outcome.NO_TEXT,
-                               text_hash=extracted.text_hash if text else None,
-                               reason=extracted.reason, extracted=extracted if text else None)
+            store.record_fetch(Fetch(**row, outcome=Outcome.TEXT if text else Outcome.NO_TEXT,
+                                     text_hash=extracted.text_hash if text else None,
+                                     reason=extracted.reason, extracted=extracted if text else None))
             figures["payloads"] += 1
 
     try:
@@ -234,7 +234,7 @@ def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) ->
     ref = snaps.write_response(uri, ts, rec.status or 200, headers, body, digest, source=None)
     row = dict(payload_key=key, timestamp=ts, url=uri, status=rec.status, digest=digest,
                http_status=rec.status, digest_ok=payload_digest(body) == digest, size=len(body),
-               sites=[s for s, _ in owners], snapshot=ref)
+               sites=tuple(s for s, _ in owners), snapshot=ref)
     if rec.status and 200 <= rec.status < 300 and not rec.is_redirect and is_textual_mime(rec.mimetype):
         pending[key] = row
         return key
@@ -246,7 +246,6 @@ def _ingest_record(store, snaps, record, uri, owners, figures, pending: dict) ->
         outcome, reason = Outcome.NO_TEXT, f"not a text type ({rec.mimetype})"
     else:
         reason = f"archived HTTP {rec.status}"
-    store.record_fetch(**row, outcome=outcome, location=location, text_hash=None, reason=reason,
-                       extracted=None)
+    store.record_fetch(Fetch(**row, outcome=outcome, location=location, reason=reason))
     figures["payloads"] += 1
     return None

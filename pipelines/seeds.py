@@ -85,43 +85,10 @@ def parse_seeds(text: str, source: str = "<seeds>") -> tuple[list[Seed], list[Se
     first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), "")
     header = [h.strip().lower() for h in next(csv.reader([first]))] if first else []
     seen: set[tuple[str, str]] = set()
-    if "url" in header:
-        site_col = header.index("site") if "site" in header else None
-        url_col = header.index("url")
-        header_seen = False
-        for lineno, row_text in enumerate(lines, start=1):
-            if not row_text.strip() or row_text.lstrip().startswith("#"):
-                continue
-            if not header_seen:
-                header_seen = True
-                continue
-            try:
-                row = next(csv.reader(io.StringIO(row_text)))
-            except csv.Error as exc:
-                errors.append(SeedError(source, lineno, row_text, f"unreadable CSV: {exc}"))
-                continue
-            if len(row) <= url_col or (site_col is not None and len(row) <= site_col):
-                errors.append(SeedError(source, lineno, row_text,
-                                        f"expected columns {', '.join(header)}, got {len(row)} field(s)"))
-                continue
-            try:
-                url = normalize_url(row[url_col])
-                site = check_site(row[site_col]) if site_col is not None and row[site_col].strip() \
-                    else site_from_url(url)
-            except ValueError as exc:
-                errors.append(SeedError(source, lineno, row_text, str(exc)))
-                continue
-            if (site, url) not in seen:
-                seen.add((site, url))
-                seeds.append(Seed(site, url, lineno))
-        return seeds, errors
-    for lineno, row_text in enumerate(lines, start=1):
-        item = row_text.strip()
-        if not item or item.startswith("#"):
-            continue
+    entries = _csv_entries(lines, header) if "url" in header else _url_entries(lines)
+    for lineno, row_text, entry in entries:
         try:
-            url = normalize_url(item.split()[0] if len(item.split()) == 1 else _reject_spaces(item))
-            site = check_site(site_from_url(url))
+            site, url = entry()
         except ValueError as exc:
             errors.append(SeedError(source, lineno, row_text, str(exc)))
             continue
@@ -129,6 +96,45 @@ def parse_seeds(text: str, source: str = "<seeds>") -> tuple[list[Seed], list[Se
             seen.add((site, url))
             seeds.append(Seed(site, url, lineno))
     return seeds, errors
+
+
+def _content_lines(lines: list[str]):
+    """(line number, text) of the lines that are neither blank nor comments."""
+    for lineno, row_text in enumerate(lines, start=1):
+        if row_text.strip() and not row_text.lstrip().startswith("#"):
+            yield lineno, row_text
+
+
+def _csv_entries(lines: list[str], header: list[str]):
+    """(line number, text, a function giving (site, url) or raising ValueError) of CSV rows."""
+    site_col = header.index("site") if "site" in header else None
+    url_col = header.index("url")
+
+    def entry(row_text: str) -> tuple[str, str]:
+        try:
+            row = next(csv.reader(io.StringIO(row_text)))
+        except csv.Error as exc:
+            raise ValueError(f"unreadable CSV: {exc}") from None
+        if len(row) <= url_col or (site_col is not None and len(row) <= site_col):
+            raise ValueError(f"expected columns {', '.join(header)}, got {len(row)} field(s)")
+        url = normalize_url(row[url_col])
+        site = check_site(row[site_col]) if site_col is not None and row[site_col].strip() \
+            else site_from_url(url)
+        return site, url
+
+    for n, (lineno, row_text) in enumerate(_content_lines(lines)):
+        if n:  # the first content line is the header
+            yield lineno, row_text, (lambda t=row_text: entry(t))
+
+
+def _url_entries(lines: list[str]):
+    """(line number, text, a function giving (site, url) or raising ValueError) of URL lines."""
+    def entry(item: str) -> tuple[str, str]:
+        url = normalize_url(item.split()[0] if len(item.split()) == 1 else _reject_spaces(item))
+        return check_site(site_from_url(url)), url
+
+    for lineno, row_text in _content_lines(lines):
+        yield lineno, row_text, (lambda t=row_text.strip(): entry(t))
 
 
 def _reject_spaces(item: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import headless_chromium
 from pipelines.captures import CdxRecord, Outcome
-from pipelines.items import ExtractedText
+from pipelines.items import ExtractedText, Fetch
 from pipelines.publish.report import write_report
 from pipelines.seedformat import text_hash
 from pipelines.corpus.store import CorpusStore
@@ -32,10 +32,10 @@ def add(store: CorpusStore, site: str, ts: str, md: str, n: int) -> None:
     rec = CdxRecord("", ts, f"http://www.{site}/privacy", "text/html", 200, f"D{n}{site}", 1)
     store.captures.add(site, rec.url, [(rec, rec.payload_key)])
     th = text_hash(md)
-    store.fetches.record(payload_key=rec.payload_key, timestamp=ts, url=rec.url, status=200,
-                       digest=rec.digest, outcome=Outcome.TEXT, text_hash=th, sites=[site],
-                       extracted=ExtractedText(md, "Privacy Policy", th, len(md.split()), "en",
-                                               "utf-8", "test"))
+    store.fetches.record(Fetch(rec.payload_key, ts, rec.url, 200, rec.digest, Outcome.TEXT,
+                               text_hash=th, sites=(site,),
+                               extracted=ExtractedText(md, "Privacy Policy", th, len(md.split()),
+                                                       "en", "utf-8", "test")))
 
 
 @pytest.fixture(scope="module")

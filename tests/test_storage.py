@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.captures import CdxRecord, Outcome
-from pipelines.items import ExtractedText
+from pipelines.items import ExtractedText, Fetch
 from pipelines.seedformat import text_hash
 from pipelines.corpus.store import CorpusStore
 
@@ -17,9 +17,10 @@ def add(store: CorpusStore, site: str, ts: str, md: str | None, status: int = 20
     extracted = None
     if md:
         extracted = ExtractedText(md, "T", text_hash(md), len(md.split()), "en", "utf-8", "x")
-    store.fetches.record(payload_key=rec.payload_key, timestamp=ts, url=rec.url, status=status,
-                       digest=digest, outcome=Outcome.TEXT if md else Outcome.NO_TEXT,
-                       text_hash=text_hash(md) if md else None, extracted=extracted, sites=[site])
+    store.fetches.record(Fetch(rec.payload_key, ts, rec.url, status, digest,
+                               Outcome.TEXT if md else Outcome.NO_TEXT,
+                               text_hash=text_hash(md) if md else None, extracted=extracted,
+                               sites=(site,)))
 
 
 def test_versions_only_when_text_changes(tmp_path: Path):

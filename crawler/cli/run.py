@@ -55,7 +55,7 @@ def project_settings(overrides: dict | None = None) -> Settings:
 
 
 def crawler_process(settings: Settings) -> CrawlerProcess:
-    if str(settings.get("LOG_LEVEL", "INFO")).upper() != "DEBUG":
+    if str(settings["LOG_LEVEL"]).upper() != "DEBUG":
         for name in _CHATTY_LOGGERS:  # a filter, not a level: Scrapy's logging set-up resets levels
             logger = logging.getLogger(name)
             if _warnings_only not in logger.filters:

@@ -30,7 +30,7 @@ from pipelines.corpus.recorder import Recorder
 from pipelines.corpus.store import CorpusStore
 from pipelines.extract import decode_html, extract_policy
 from pipelines.files import atomic_write, write_json
-from pipelines.items import ExtractedText
+from pipelines.items import ExtractedText, Fetch
 from pipelines.seeds import read_seeds
 
 logger = logging.getLogger(__name__)
@@ -399,10 +399,10 @@ class DiscoverSpider(scrapy.Spider):
                     key = keys.get((rec.timestamp, rec.url, rec.digest))
                     if key is None or store.fetched_keys([key]):
                         continue
-                    store.record_fetch(payload_key=key, timestamp=rec.timestamp, url=rec.url,
-                                       status=rec.status, digest=rec.digest, outcome=Outcome.TEXT,
-                                       http_status=200, text_hash=extracted.text_hash,
-                                       digest_ok=digest_ok, extracted=extracted, sites=[site])
+                    store.record_fetch(Fetch(key, rec.timestamp, rec.url, rec.status, rec.digest,
+                                             Outcome.TEXT, http_status=200,
+                                             text_hash=extracted.text_hash, digest_ok=digest_ok,
+                                             extracted=extracted, sites=(site,)))
                     handed["payloads"] += 1
         finally:
             store.close()

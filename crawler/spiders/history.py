@@ -25,7 +25,7 @@ from crawler.components.middlewares import RAW_DIGEST_META, clean_retry
 from crawler.corpus import Corpus
 from crawler.distributed.queue import LEASE_META
 from pipelines.captures import Outcome, dedupe_records, payload_digest, surt_key
-from pipelines.items import Payload
+from pipelines.items import Fetch, Payload
 from pipelines.payloads import Planned, fetchable
 from pipelines.seeds import Seed, read_seeds
 
@@ -322,10 +322,9 @@ class HistorySpider(scrapy.Spider):
             if not p.is_textual:
                 # Images and other binaries: indexed, not fetched (no text to extract).
                 self.scheduled_keys.add(key)
-                self.recorder.record_fetch(
-                    payload_key=key, timestamp=rec.timestamp, url=rec.url, status=rec.status,
-                    digest=rec.digest, outcome=Outcome.NO_TEXT, sites=[site],
-                    reason=f"not a text type ({p.mimetype}): skipped without fetching")
+                self.recorder.record_fetch(Fetch(
+                    key, rec.timestamp, rec.url, rec.status, rec.digest, Outcome.NO_TEXT,
+                    sites=(site,), reason=f"not a text type ({p.mimetype}): skipped without fetching"))
                 self.crawler.stats.inc_value("palimpsest/skipped_not_text")
                 continue
             self.scheduled_keys.add(key)

@@ -9,7 +9,7 @@ from crawler.corpus import Corpus
 from crawler.stages.extraction import extract_workers
 from pipelines.captures import Outcome
 from pipelines.corpus.recorder import Recorder
-from pipelines.items import Payload
+from pipelines.items import Fetch, Payload
 from pipelines.publish.finalize import finalize
 
 logger = logging.getLogger(__name__)
@@ -32,14 +32,14 @@ def record_payload(recorder: Recorder, item: Payload) -> Outcome:
     if outcome == Outcome.NO_TEXT and item.outcome == Outcome.PAYLOAD:
         logger.warning("No text from %s at %s (site %s): %s", item.url, item.timestamp, item.site,
                        reason)
-    recorder.record_fetch(
-        payload_key=item.payload_key, timestamp=item.timestamp, url=item.url, status=item.status,
-        digest=item.digest, outcome=outcome, http_status=item.http_status, location=item.location,
+    recorder.record_fetch(Fetch(
+        item.payload_key, item.timestamp, item.url, item.status, item.digest, outcome,
+        http_status=item.http_status, location=item.location,
         location_timestamp=item.location_timestamp, text_hash=thash, reason=reason,
         digest_ok=item.digest_ok, size=item.size,
         extracted=item.extracted if outcome == Outcome.TEXT else None,
-        sites=recorder.sites_of_key(item.payload_key) or [item.site],
-        snapshot=item.snapshot, snapshot_kind=item.snapshot_kind)
+        sites=tuple(recorder.sites_of_key(item.payload_key) or [item.site]),
+        snapshot=item.snapshot, snapshot_kind=item.snapshot_kind))
     return outcome
 
 

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from pipelines.captures import Outcome
 from pipelines.corpus.db import Repository
-from pipelines.items import ExtractedText, SnapshotKind, SnapshotRef
+from pipelines.items import ExtractedText, Fetch, SnapshotKind
 
 
 @dataclass(frozen=True)
@@ -28,29 +28,23 @@ class SnapshotRow:
 
 
 class Fetches(Repository):
-    def record(self, *, payload_key: str, timestamp: str, url: str, status: int | None,
-               digest: str, outcome: Outcome, http_status: int | None = None,
-               location: str | None = None, location_timestamp: str | None = None,
-               text_hash: str | None = None, reason: str | None = None,
-               digest_ok: bool | None = None, size: int | None = None,
-               extracted: ExtractedText | None = None, sites: Iterable[str] = (),
-               snapshot: SnapshotRef | None = None,
-               snapshot_kind: str = SnapshotKind.RESPONSE) -> None:
+    def record(self, fetch: Fetch) -> None:
         """Store the outcome of one payload fetch (its text, and where its snapshot is) in one
         transaction."""
+        f = fetch
         with self.transaction():
-            if snapshot is not None:
+            if f.snapshot is not None:
                 self.db.execute("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?)",
-                                (payload_key, snapshot.file, snapshot.offset, snapshot.length,
-                                 snapshot_kind, url, timestamp, digest))
-            if extracted is not None and extracted.has_text:
-                self._add_text(extracted)
+                                (f.payload_key, f.snapshot.file, f.snapshot.offset, f.snapshot.length,
+                                 f.snapshot_kind, f.url, f.timestamp, f.digest))
+            if f.extracted is not None and f.extracted.has_text:
+                self._add_text(f.extracted)
             self.db.execute(
                 "INSERT OR REPLACE INTO fetches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (payload_key, timestamp, url, status, digest, outcome, http_status, location,
-                 location_timestamp, text_hash, reason,
-                 None if digest_ok is None else int(digest_ok), size, time.time()))
-            self.mark_dirty(*sites)
+                (f.payload_key, f.timestamp, f.url, f.status, f.digest, f.outcome, f.http_status,
+                 f.location, f.location_timestamp, f.text_hash, f.reason,
+                 None if f.digest_ok is None else int(f.digest_ok), f.size, time.time()))
+            self.mark_dirty(*f.sites)
 
     def _add_text(self, extracted: ExtractedText) -> None:
         """An extracted text, stored once under its identity hash (zlib-compressed markdown)."""

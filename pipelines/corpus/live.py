@@ -9,7 +9,7 @@ from pipelines.captures import CdxRecord, Outcome, format_timestamp, parse_times
 from pipelines.corpus.captures import Captures
 from pipelines.corpus.db import Repository
 from pipelines.corpus.fetches import Fetches
-from pipelines.items import ExtractedText
+from pipelines.items import ExtractedText, Fetch
 
 LIVE_SEEN = "live-seen"  # digest of a 'last seen unchanged' capture (it shares a version's text)
 
@@ -77,10 +77,9 @@ class Live(Repository):
             self.db.execute("INSERT OR IGNORE INTO urls (site, url, hops) VALUES (?,?,0)", (site, url))
             self.captures.add(site, url, [(rec, key)])
             if not self.fetches.fetched_keys([key]):
-                self.fetches.record(payload_key=key, timestamp=ts, url=url, status=200, digest=digest,
-                                    outcome=Outcome.TEXT, http_status=200,
-                                    text_hash=extracted.text_hash, extracted=extracted,
-                                    sites=[site], reason="live check")
+                self.fetches.record(Fetch(key, ts, url, 200, digest, Outcome.TEXT, http_status=200,
+                                          text_hash=extracted.text_hash, extracted=extracted,
+                                          sites=(site,), reason="live check"))
             self.db.execute("INSERT OR REPLACE INTO live_captures VALUES (?,?,?,?,?)",
                             (site, ts, url, saved_ts, save_error))
             self.db.execute("INSERT INTO live (site, seed_url, url) VALUES (?,?,?) ON CONFLICT "

@@ -13,6 +13,7 @@ from pipelines.captures import CdxRecord
 from pipelines.corpus.captures import PendingFetch
 from pipelines.corpus.recorder import WRITES, Recorder
 from pipelines.corpus.store import CorpusStore
+from pipelines.items import Fetch
 
 
 class OpLog(Protocol):
@@ -78,11 +79,10 @@ class OpLogRecorder(Recorder):
         self._log("set_blocked", site=site, url=url, message=message)
         super().set_blocked(site, url, message)
 
-    def record_fetch(self, **kwargs) -> None:
-        kwargs["sites"] = list(kwargs.get("sites", ()))
-        self.oplog.mark_fetched(kwargs["payload_key"])
-        self._log("record_fetch", **kwargs)
-        super().record_fetch(**kwargs)
+    def record_fetch(self, fetch: Fetch) -> None:
+        self.oplog.mark_fetched(fetch.payload_key)
+        self._log("record_fetch", fetch=fetch)
+        super().record_fetch(fetch)
 
     def log_error(self, site, url, timestamp, message):
         self._log("log_error", site=site, url=url, timestamp=timestamp, message=message)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from pipelines.captures import CdxRecord, Outcome
+from pipelines.captures import CdxRecord
 from pipelines.corpus.captures import PendingFetch
 from pipelines.corpus.store import CorpusStore
-from pipelines.items import ExtractedText, SnapshotKind, SnapshotRef
+from pipelines.items import Fetch
 from pipelines.payloads import Planned
 
 # The writes, the only methods an op log may name.
@@ -44,20 +44,8 @@ class Recorder:
     def set_blocked(self, site: str, url: str, message: str) -> None:
         self.store.sites.set_blocked(site, url, message)
 
-    def record_fetch(self, *, payload_key: str, timestamp: str, url: str, status: int | None,
-                     digest: str, outcome: Outcome, http_status: int | None = None,
-                     location: str | None = None, location_timestamp: str | None = None,
-                     text_hash: str | None = None, reason: str | None = None,
-                     digest_ok: bool | None = None, size: int | None = None,
-                     extracted: ExtractedText | None = None, sites: Iterable[str] = (),
-                     snapshot: SnapshotRef | None = None,
-                     snapshot_kind: str = SnapshotKind.RESPONSE) -> None:
-        self.store.fetches.record(
-            payload_key=payload_key, timestamp=timestamp, url=url, status=status, digest=digest,
-            outcome=outcome, http_status=http_status, location=location,
-            location_timestamp=location_timestamp, text_hash=text_hash, reason=reason,
-            digest_ok=digest_ok, size=size, extracted=extracted, sites=list(sites),
-            snapshot=snapshot, snapshot_kind=snapshot_kind)
+    def record_fetch(self, fetch: Fetch) -> None:
+        self.store.fetches.record(fetch)
 
     def log_error(self, site: str | None, url: str | None, timestamp: str | None, message: str) -> None:
         self.store.sites.log_error(site, url, timestamp, message)
