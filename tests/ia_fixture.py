@@ -62,9 +62,11 @@ class FixtureCapture:
 
 @dataclass
 class Script:
-    """Faults to play: statuses to answer instead of the real answer, per kind ('cdx'|'web')."""
+    """Faults to play: statuses to answer instead of the real answer, per kind ('cdx'|'web'), or
+    to the CDX queries of one URL (any spelling: by urlkey), whatever order requests arrive in."""
 
     queue: dict[str, list[int]] = field(default_factory=lambda: {"cdx": [], "web": []})
+    cdx_of: dict[str, list[int]] = field(default_factory=dict)  # urlkey -> statuses
 
 
 class IAFixture(LoopbackServer):
@@ -97,8 +99,11 @@ class IAFixture(LoopbackServer):
             self.connections.add(h.client_address)
         parts = urlsplit(h.path)
         kind = "cdx" if parts.path == "/cdx/search/cdx" else "web" if parts.path.startswith("/web/") else "other"
+        asked = parse_qs(parts.query).get("url", [""])[0] if kind == "cdx" else ""
         with self.lock:
             scripted = self.script.queue.get(kind) or []
+            if asked and self.script.cdx_of.get(surt_key(asked)):
+                scripted = self.script.cdx_of[surt_key(asked)]
             fault = scripted.pop(0) if scripted else None
         if fault:
             self._send(h, fault, b"scripted fault", {"Content-Type": "text/plain"}, kind)

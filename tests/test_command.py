@@ -15,6 +15,7 @@ import pytest
 
 from conftest import REPO, UNLIMITED, last_run, run_palimpsest
 from ia_fixture import FixtureCapture, IAFixture
+from pipelines.captures import surt_key
 
 URL = "http://www.example-shop.test/privacy"
 
@@ -70,7 +71,7 @@ def test_version():
 def test_exit_code_1_names_the_site_that_failed_and_files_follow_the_umask(tmp_path, seeds):
     fixture = IAFixture([FixtureCapture(URL, "20150101000000", page("One.")),
                          FixtureCapture("http://other.test/privacy", "20150101000000", page("Two."))]).start()
-    fixture.script.queue["cdx"] = [500]  # the first site's CDX query fails, the other is fine
+    fixture.script.cdx_of[surt_key(URL)] = [500]  # shop.test's CDX query fails, the other is fine
     out = tmp_path / "out"
     try:
         old = os.umask(0o022)
