@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 
 from pipelines.corpus.oplog import OpLogRecorder
 from pipelines.corpus.recorder import Recorder
 from pipelines.corpus.store import CorpusStore
+
+if TYPE_CHECKING:  # redis is an optional dependency: the job module is imported when distributed
+    from crawler.corpus.job import JobCoordination
 
 _ATTR = "_palimpsest_corpus"
 
@@ -35,7 +39,7 @@ class CorpusAlreadyOpen(RuntimeError):
 class Corpus:
     recorder: Recorder  # what this process writes through (a Recorder, or an OpLogRecorder)
     main: CorpusStore | None = None  # the corpus that is finalized here (None for a worker)
-    job: object | None = None  # crawler.corpus.job.JobCoordination of a distributed job
+    job: JobCoordination | None = None  # the distributed job this process works in
     is_coordinator: bool = False
     worker_id: str = ""
     _closed: bool = field(default=False, repr=False)

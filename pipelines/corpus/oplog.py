@@ -35,7 +35,8 @@ def encode_op(method: str, kwargs: dict) -> bytes:
 
 
 def apply_op(recorder: Recorder, raw: bytes) -> None:
-    """Replay one op-log entry on ``recorder`` (idempotent: every write is)."""
+    """Replay one op-log entry on ``recorder`` (every write is idempotent but the error log's,
+    which adds a row each time)."""
     method, kwargs = pickle.loads(raw)
     if method not in WRITES:
         raise UnknownOp(f"op log entry names {method!r}, not a corpus write")
