@@ -17,6 +17,17 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 
+from pipelines.captures import TextEnum
+
+
+class Found(TextEnum):
+    """A site-interval row's status in discovered.csv."""
+
+    NONE = "none"  # no policy link found (yet)
+    FOUND = "found"
+    REJECTED = "rejected"  # a candidate was there, but not a policy (the reason says why)
+
+
 # Link texts that name a privacy policy, by language (the EU's 24 languages, Norwegian,
 # Russian, Turkish, Ukrainian, Arabic, Hebrew, Persian, Hindi, Indonesian, Malay, Vietnamese, Thai,
 # Japanese, Chinese and Korean). Compared after normalize_link_text (lower case, no accents).

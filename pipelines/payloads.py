@@ -8,7 +8,8 @@ milliseconds:
 * a ``warc/revisit`` row takes the key and the mimetype of the capture it repeats (in the same
   answer, else in the corpus), so a PDF listed only as revisits is known to be a PDF;
 * which mimetypes hold text we extract (HTML, plain text, XML, PDF) and which are skipped
-  without a fetch.
+  without a fetch;
+* which dates are asked for (``--from``/``--to`` padded to 14 digits) and sampled (``--every``).
 """
 
 from __future__ import annotations
@@ -82,3 +83,35 @@ def fetchable(planned: Iterable[Planned]) -> list[Planned]:
     """Rows whose payload is worth a request: content, revisits and redirects (not 4xx/5xx)."""
     return [p for p in planned
             if p.record.is_revisit or (p.record.status is not None and p.record.status < 400)]
+
+
+# -- which dates: --from/--to and --every sampling ----------------------------------------
+def parse_every(every: str | None) -> int | None:
+    """'6m' -> 6, '1y' -> 12 (months per sampling interval); None/'' -> no sampling."""
+    if not every:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*([my])\s*", every.lower())
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"--every takes a period like 6m or 1y, got {every!r}")
+    n = int(m.group(1))
+    return n * 12 if m.group(2) == "y" else n
+
+
+def pad_timestamp(value: str | None, high: bool) -> str | None:
+    """'2015' -> '20150101000000' (low) or '20151231235959' (high)."""
+    if not value:
+        return None
+    digits = re.sub(r"[^0-9]", "", str(value))
+    if not digits or len(digits) > 14 or len(digits) < 4:
+        raise ValueError(f"a date must be YYYY[MM[DD[hhmmss]]], got {value!r}")
+    if high:
+        tail = "1231235959"
+        out = digits + tail[len(digits) - 4:]
+        if len(digits) == 6:  # YYYYMM: the end of that month
+            out = digits + "31235959"
+        return out[:14]
+    return (digits + "0101000000"[len(digits) - 4:])[:14]
+
+
+def interval_of(timestamp: str, months: int) -> int:
+    return (int(timestamp[:4]) * 12 + int(timestamp[4:6]) - 1) // months

@@ -4,6 +4,8 @@ privacy policy (``palimpsest links``). Users run these to debug extraction and d
 
 from __future__ import annotations
 
+import sys
+
 import gzip
 import json
 from pathlib import Path
@@ -66,3 +68,37 @@ def as_line(obj: dict, jsonl: bool) -> str:
     if jsonl:
         return json.dumps(obj, ensure_ascii=False)
     return "\t".join("" if v is None else str(v) for v in obj.values())
+
+
+# -- the commands ---------------------------------------------------------------------------
+def _each_page(args, one) -> int:
+    """Run ``one(path)`` on each file: a bad file gets one line naming it, the rest go on."""
+    failed = 0
+    for path in args.files:
+        try:
+            result = one(path)
+        except PageError as exc:
+            print(f"palimpsest: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(as_line(result, args.jsonl))
+    return 1 if failed else 0
+
+
+def cmd_extract(args) -> int:
+    return _each_page(args, lambda p: extract_file(p, args.url, args.content_type))
+
+
+def cmd_classify(args) -> int:
+    return _each_page(args, lambda p: classify_file(p, args.url, args.content_type))
+
+
+def cmd_links(args) -> int:
+    try:
+        found = links_file(args.file, args.url)
+    except PageError as exc:
+        print(f"palimpsest: {exc}", file=sys.stderr)
+        return 1
+    for cand in found:
+        print(as_line(cand, args.jsonl))
+    return 0

@@ -10,8 +10,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from crawler.archive.client import Archive
-from crawler.spiders.history import parse_every
 from pipelines.changes.measure import Kind
+from pipelines.payloads import parse_every
 from pipelines.seeds import read_seeds
 
 DESCRIPTION = "The palimpsest command: crawl a policy history corpus, or run the offline demo."
@@ -171,21 +171,21 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser(commands) -> argparse.ArgumentParser:
-    """The parser; ``commands`` maps each command's name to the function that runs it."""
+def build_parser() -> argparse.ArgumentParser:
+    """The parser: ``args.command`` names the command to run."""
     p = argparse.ArgumentParser(prog="palimpsest", description=DESCRIPTION,
                                 epilog="exit codes: 0 all good, 1 some sites or files failed (the "
                                        "summary names them) or the run was stopped, 2 a bad "
                                        "command-line value, 3 nothing could be crawled")
     p.add_argument("--version", action="version", version=f"palimpsest {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    _crawl_commands(sub, commands)
-    _corpus_commands(sub, commands)
-    _page_commands(sub, commands)
+    _crawl_commands(sub)
+    _corpus_commands(sub)
+    _page_commands(sub)
     return p
 
 
-def _crawl_commands(sub, commands) -> None:
+def _crawl_commands(sub) -> None:
     """crawl, discover, worker, demo: the commands that crawl an archive."""
     c = sub.add_parser("crawl", help="rebuild the policy histories of the sites in a seed file")
     c.add_argument("seeds", help="CSV with header site,url, or a list of policy URLs")
@@ -199,13 +199,11 @@ def _crawl_commands(sub, commands) -> None:
     c.add_argument("--redis", help="Redis URL (default: $REDIS_URL)")
     c.add_argument("--no-snapshots", action="store_true",
                    help="do not keep the fetched payloads in OUT/snapshots (no reextract later)")
-    c.set_defaults(func=commands["crawl"])
 
     dv = sub.add_parser("discover", help="find each site's policy URL, interval by interval")
     dv.add_argument("seeds", help="a list of sites or homepage URLs (or CSV with site,url)")
     _add_archive_options(dv)
     dv.add_argument("--every", default="6m", help="interval length (default 6m)")
-    dv.set_defaults(func=commands["discover"])
 
     w = sub.add_parser("worker", help="work on a distributed job (REDIS_URL) until it is done")
     w.add_argument("--job", required=True, help="the job name printed by `crawl --distributed`")
@@ -213,22 +211,19 @@ def _crawl_commands(sub, commands) -> None:
     w.add_argument("--wait", type=float, default=60,
                    help="seconds to wait for the job to be started (default 60)")
     w.add_argument("-q", "--quiet", action="store_true")
-    w.set_defaults(func=commands["worker"])
 
     d = sub.add_parser("demo", help="run the whole pipeline offline on the bundled sample archive")
     d.add_argument("--out", default="output/demo", help="output folder (default output/demo)")
-    d.set_defaults(func=commands["demo"])
 
 
 
-def _corpus_commands(sub, commands) -> None:
+def _corpus_commands(sub) -> None:
     """changes, diff, report, export-git, watch, reextract, ingest: the commands on a corpus."""
     ch = sub.add_parser("changes", help="timeline of policy changes (reads the corpus; writes nothing)")
     ch.add_argument("out")
     ch.add_argument("--site")
     ch.add_argument("--since", help="only changes detected on or after YYYY[-MM[-DD]]")
     ch.add_argument("--kind", choices=[str(k) for k in Kind])
-    ch.set_defaults(func=commands["changes"])
 
     df = sub.add_parser("diff", help="word-level, section-aware diff of two versions of a site")
     df.add_argument("out")
@@ -236,16 +231,13 @@ def _corpus_commands(sub, commands) -> None:
     df.add_argument("ts1", nargs="?", help="older time (default: the previous version)")
     df.add_argument("ts2", nargs="?", help="newer time (default: the latest version)")
     df.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    df.set_defaults(func=commands["diff"])
 
     rp = sub.add_parser("report", help="write a static HTML report to OUT/report/")
     rp.add_argument("out")
-    rp.set_defaults(func=commands["report"])
 
     ex = sub.add_parser("export-git", help="export versions as a git repo (citp layout)")
     ex.add_argument("out")
     ex.add_argument("repo")
-    ex.set_defaults(func=commands["export-git"])
 
     wt = sub.add_parser("watch", help="check the live policies now; save changed ones to the "
                                       "Wayback Machine (for cron: hourly or daily)")
@@ -259,25 +251,22 @@ def _corpus_commands(sub, commands) -> None:
     wt.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                     help="any Scrapy or PALIMPSEST_* setting")
     wt.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
-    wt.set_defaults(func=commands["watch"])
 
     rx = sub.add_parser("reextract", help="extract the kept snapshots again and rebuild versions "
                                         "and changes (no archive request)")
     rx.add_argument("out")
     rx.add_argument("--site", help="only this site")
     rx.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
-    rx.set_defaults(func=commands["reextract"])
 
     ig = sub.add_parser("ingest", help="a corpus from WARC files you already have (no HTTP)")
     ig.add_argument("warcs", nargs="+", help="WARC files (.warc or .warc.gz)")
     ig.add_argument("--seeds", required=True, help="seed file: which URLs are policies, and whose")
     ig.add_argument("--out", required=True, help="output folder (an existing corpus is added to)")
     ig.add_argument("--workers", type=int, help="processes for the change measures")
-    ig.set_defaults(func=commands["ingest"])
 
 
 
-def _page_commands(sub, commands) -> None:
+def _page_commands(sub) -> None:
     """extract, classify, links: the commands on saved pages."""
     for name, what in (("extract", "what the corpus would hold for saved pages (HTML, PDF, .gz)"),
                        ("classify", "is a saved page a privacy policy? (kind and probability)")):
@@ -286,10 +275,8 @@ def _page_commands(sub, commands) -> None:
         pf.add_argument("--url", help="the page's URL (relative links resolve against it)")
         pf.add_argument("--content-type", help="the page's Content-Type, e.g. 'text/html; charset=latin-1'")
         pf.add_argument("--jsonl", action="store_true", help="one JSON object per file")
-        pf.set_defaults(func=commands[name])
 
     ln = sub.add_parser("links", help="a saved page's links to its privacy policy, best first")
     ln.add_argument("file")
     ln.add_argument("--url", required=True, help="the page's URL (links are made absolute)")
     ln.add_argument("--jsonl", action="store_true", help="one JSON object per candidate")
-    ln.set_defaults(func=commands["links"])

@@ -23,7 +23,8 @@ from crawler.cli.parse import (UsageError, check_archive, check_out, check_run_o
                                check_seed_file, check_settings, crawl_exit_code, settings_from_args)
 from crawler.cli.show import cmd_changes, failed_sites_lines, print_discovery, print_summary
 from crawler.components.gate import share_gate
-from crawler.components.progress import ProgressReporter, RunSummary
+from crawler.components.progress import ProgressReporter
+from crawler.components.summary import RunSummary
 from crawler.demo import sample_seeds, write_sample_archive
 from crawler.demo.pywb import PywbServer, find_wayback, make_collection
 from crawler.spiders.discover import discovered_seeds

@@ -1,25 +1,21 @@
-"""The commands that read or re-derive a corpus (``changes``, ``diff``, ``report``, ``export-git``,
-``reextract``, ``ingest``) or a saved page (``extract``, ``classify``, ``links``), and the lines a
-run prints (its summary, discovery's table)."""
+"""The commands that read a corpus (``changes``, ``diff``, ``report``, ``export-git``), and the
+lines a run prints (its summary, discovery's table)."""
 
 from __future__ import annotations
 
 import csv
-import logging
 import sys
 from pathlib import Path
 
-from crawler.cli.pages import PageError, as_line, classify_file, extract_file, links_file
-from crawler.cli.parse import EXIT_SOME_FAILED, UsageError, check_date, check_out, check_seed_file
-from crawler.components.progress import RunSummary
-from crawler.spiders.discover import Found
+from crawler.cli.parse import UsageError, check_date
+from crawler.components.summary import RunSummary
+from crawler.discovery import Found
 from pipelines.changes.diffs import render_terminal, section_diffs
 from pipelines.changes.history import all_changes, site_changes, version_in_force
 from pipelines.changes.measure import Kind
 from pipelines.corpus.store import CorpusStore
 from pipelines.publish.gitexport import export_git
 from pipelines.publish.report import write_report
-from pipelines.rederive import ingest, reextract
 
 
 def print_discovery(out: str) -> None:
@@ -140,68 +136,4 @@ def cmd_export_git(args) -> int:
         return 2
     n = export_git(store, args.repo)
     print(f"exported {n} new version(s) to {args.repo}", file=sys.stderr)
-    return 0
-
-
-def cmd_reextract(args) -> int:
-    if not (Path(args.out) / "corpus.sqlite").exists():
-        raise UsageError(f"{args.out!r} holds no corpus (no corpus.sqlite)")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    figures = reextract(args.out, args.site, args.workers)
-    print(f"reextract: {figures['payloads']} kept payloads extracted again, {figures['texts_changed']} "
-          f"texts changed, {figures['versions_written']} version files written, "
-          f"{figures['versions_removed']} removed, {figures['changes']} changes in the log; "
-          f"no archive request", file=sys.stderr)
-    return EXIT_SOME_FAILED if figures["failed"] else 0
-
-
-def cmd_ingest(args) -> int:
-    check_out(args.out)
-    check_seed_file(args.seeds)
-    for path in args.warcs:
-        if not Path(path).is_file():
-            raise UsageError(f"WARC file {path!r} does not exist or is not a file")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    try:
-        figures = ingest(args.warcs, args.seeds, args.out, args.workers)
-    except Exception as exc:  # a damaged WARC: named, and what was read is kept
-        print(f"palimpsest: ingest stopped: {type(exc).__name__}: {exc}; what was read before is "
-              "in the corpus, run again once the file is fixed", file=sys.stderr)
-        return EXIT_SOME_FAILED
-    print(f"ingest: {figures['records']} records of the seed URLs, {figures['captures']} new captures, "
-          f"{figures['payloads']} payloads extracted, {figures['versions_written']} version files, "
-          f"{figures['changes']} changes; corpus in {args.out}", file=sys.stderr)
-    return 0
-
-
-def _each_page(args, one) -> int:
-    """Run ``one(path)`` on each file: a bad file gets one line naming it, the rest go on."""
-    failed = 0
-    for path in args.files:
-        try:
-            result = one(path)
-        except PageError as exc:
-            print(f"palimpsest: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        print(as_line(result, args.jsonl))
-    return 1 if failed else 0
-
-
-def cmd_extract(args) -> int:
-    return _each_page(args, lambda p: extract_file(p, args.url, args.content_type))
-
-
-def cmd_classify(args) -> int:
-    return _each_page(args, lambda p: classify_file(p, args.url, args.content_type))
-
-
-def cmd_links(args) -> int:
-    try:
-        found = links_file(args.file, args.url)
-    except PageError as exc:
-        print(f"palimpsest: {exc}", file=sys.stderr)
-        return 1
-    for cand in found:
-        print(as_line(cand, args.jsonl))
     return 0

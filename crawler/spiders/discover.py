@@ -22,15 +22,15 @@ from scrapy.http import Response
 
 from crawler.archive.client import Answer, CdxFormatError, archive_for_crawl
 from crawler.archive.gates import SLOT_META
-from crawler.discovery import LinkCandidate, find_policy_links, is_parked, is_soft_404, page_text
-from crawler.spiders.history import pad_timestamp, parse_every
-from pipelines.captures import CdxRecord, Outcome, TextEnum, dedupe_records, payload_digest
+from crawler.discovery import Found, LinkCandidate, find_policy_links, is_parked, is_soft_404, page_text
+from pipelines.captures import CdxRecord, Outcome, dedupe_records, payload_digest
 from pipelines.classify.model import classify
 from pipelines.corpus.recorder import Recorder
 from pipelines.corpus.store import CorpusStore
 from pipelines.extract import decode_html, extract_policy
 from pipelines.files import atomic_write, write_json
 from pipelines.items import ExtractedText, Fetch
+from pipelines.payloads import pad_timestamp, parse_every
 from pipelines.seeds import read_seeds
 
 logger = logging.getLogger(__name__)
@@ -38,14 +38,6 @@ FIELDS = ["site", "interval", "interval_start", "interval_end", "homepage_url", 
           "link_text", "link_href", "link_score", "policy_url", "policy_capture", "probability",
           "status", "reason"]
 MAX_HOPS = 3
-
-
-class Found(TextEnum):
-    """A site-interval row's status in discovered.csv."""
-
-    NONE = "none"  # no policy link found (yet)
-    FOUND = "found"
-    REJECTED = "rejected"  # a candidate was there, but not a policy (the reason says why)
 
 
 def _ts(dt: datetime) -> str:

@@ -8,7 +8,6 @@ own captures; the archive's own redirects to another capture are recorded, never
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -26,42 +25,11 @@ from crawler.corpus import Corpus
 from crawler.distributed.queue import LEASE_META
 from pipelines.captures import Outcome, dedupe_records, payload_digest, surt_key
 from pipelines.items import Fetch, Payload
-from pipelines.payloads import Planned, fetchable
+from pipelines.payloads import Planned, fetchable, interval_of, pad_timestamp, parse_every
 from pipelines.seeds import Seed, read_seeds
 
 logger = logging.getLogger(__name__)
 RUN_META = "palimpsest_run"
-
-
-def parse_every(every: str | None) -> int | None:
-    """'6m' -> 6, '1y' -> 12 (months per sampling interval); None/'' -> no sampling."""
-    if not every:
-        return None
-    m = re.fullmatch(r"\s*(\d+)\s*([my])\s*", every.lower())
-    if not m or int(m.group(1)) == 0:
-        raise ValueError(f"--every takes a period like 6m or 1y, got {every!r}")
-    n = int(m.group(1))
-    return n * 12 if m.group(2) == "y" else n
-
-
-def pad_timestamp(value: str | None, high: bool) -> str | None:
-    """'2015' -> '20150101000000' (low) or '20151231235959' (high)."""
-    if not value:
-        return None
-    digits = re.sub(r"[^0-9]", "", str(value))
-    if not digits or len(digits) > 14 or len(digits) < 4:
-        raise ValueError(f"a date must be YYYY[MM[DD[hhmmss]]], got {value!r}")
-    if high:
-        tail = "1231235959"
-        out = digits + tail[len(digits) - 4:]
-        if len(digits) == 6:  # YYYYMM: the end of that month
-            out = digits + "31235959"
-        return out[:14]
-    return (digits + "0101000000"[len(digits) - 4:])[:14]
-
-
-def interval_of(timestamp: str, months: int) -> int:
-    return (int(timestamp[:4]) * 12 + int(timestamp[4:6]) - 1) // months
 
 
 def is_homepage(url: str) -> bool:
