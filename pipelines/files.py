@@ -44,11 +44,3 @@ def atomic_write(path: Path, data: str, durable: bool = True) -> None:
 def write_json(path: Path, value) -> None:
     """A JSON file written atomically (indented, one trailing newline)."""
     atomic_write(Path(path), json.dumps(value, indent=2) + "\n")
-
-
-def read_json(path: Path) -> dict:
-    """A JSON object file, or {} when there is none."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}

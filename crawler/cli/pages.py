@@ -4,10 +4,9 @@ privacy policy (``palimpsest links``). Users run these to debug extraction and d
 
 from __future__ import annotations
 
-import sys
-
 import gzip
 import json
+import sys
 from pathlib import Path
 
 from crawler.discovery import find_policy_links

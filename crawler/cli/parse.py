@@ -216,7 +216,6 @@ def _crawl_commands(sub) -> None:
     d.add_argument("--out", default="output/demo", help="output folder (default output/demo)")
 
 
-
 def _corpus_commands(sub) -> None:
     """changes, diff, report, export-git, watch, reextract, ingest: the commands on a corpus."""
     ch = sub.add_parser("changes", help="timeline of policy changes (reads the corpus; writes nothing)")
@@ -263,7 +262,6 @@ def _corpus_commands(sub) -> None:
     ig.add_argument("--seeds", required=True, help="seed file: which URLs are policies, and whose")
     ig.add_argument("--out", required=True, help="output folder (an existing corpus is added to)")
     ig.add_argument("--workers", type=int, help="processes for the change measures")
-
 
 
 def _page_commands(sub) -> None:

@@ -63,11 +63,11 @@ def print_summary(s: RunSummary, out: str) -> None:
 
 
 def _open_store(out: str) -> CorpusStore | None:
-    if not (Path(out) / "corpus.sqlite").exists():
+    store = CorpusStore.existing(out)
+    if store is None:
         print(f"palimpsest: {out!r} holds no corpus (no corpus.sqlite): run `palimpsest crawl` first",
               file=sys.stderr)
-        return None
-    return CorpusStore(out)
+    return store
 
 
 def cmd_changes(args) -> int:

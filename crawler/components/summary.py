@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipelines.files import read_json, write_json
+from pipelines.files import write_json
 
 
 @dataclass
@@ -53,12 +53,3 @@ class RunSummary:
 
     def write(self, out: Path) -> None:
         write_json(Path(out) / self.FILE, self.as_dict())
-
-    @classmethod
-    def read(cls, out: Path) -> "RunSummary | None":
-        """The summary a run left in ``out`` (None when there is none)."""
-        data = read_json(Path(out) / cls.FILE)
-        if not data:
-            return None
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})

@@ -16,6 +16,7 @@ pipeline has closed.
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,7 @@ class Corpus:
             setattr(crawler, _ATTR, corpus)
             crawler.signals.connect(corpus.close, signal=signals.engine_stopped)
         elif out is not None and corpus.main is not None and \
-                corpus.main.out.resolve() != CorpusStore.resolve_out(out):
+                corpus.main.out.resolve() != Path(out).resolve():
             raise CorpusAlreadyOpen(f"this crawl's corpus is {corpus.main.out}, not {out}")
         return corpus
 

@@ -44,10 +44,6 @@ class CorpusStore:
         self.versions = Versions(self.db, self.out, self.captures, self.fetches, self.live)
         self.measures = Measures(self.db)
 
-    @staticmethod
-    def resolve_out(out: str | Path) -> Path:
-        return Path(out).resolve()
-
     @classmethod
     def existing(cls, out: str | Path) -> "CorpusStore | None":
         """The corpus in ``out``, or None when it holds none (nothing is created)."""
