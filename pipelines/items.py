@@ -52,6 +52,23 @@ class SnapshotKind(TextEnum):
 
 
 @dataclass(frozen=True)
+class SnapshotBody:
+    """A payload to keep in OUT/snapshots/ as the archive answered it. One process writes it at
+    once; a distributed job's worker ships it with its fetch through the op log, and the
+    coordinator's one writer keeps it (:class:`pipelines.corpus.oplog.Replay`)."""
+
+    url: str
+    timestamp: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    cdx_digest: str | None
+    digest: str  # the digest it is kept under: the CDX one, else the body's
+    source: str | None = None  # the archive URL it came from
+    revisitable: bool = True  # a repeat of a kept payload may be a revisit record
+
+
+@dataclass(frozen=True)
 class Fetch:
     """What fetching one payload gave, as the corpus records it: a ``fetches`` row, its text
     (stored once under its hash) and where its snapshot record is."""
@@ -73,6 +90,7 @@ class Fetch:
     sites: tuple[str, ...] = ()  # the sites whose versions it changes
     snapshot: SnapshotRef | None = None
     snapshot_kind: str = SnapshotKind.RESPONSE
+    keep: SnapshotBody | None = None  # a distributed worker's payload, kept by the coordinator
 
 
 @dataclass
@@ -100,6 +118,7 @@ class Payload:
     # filled by the stages, in order:
     snapshot: SnapshotRef | None = None
     snapshot_kind: str = SnapshotKind.RESPONSE
+    keep: SnapshotBody | None = None  # shipped instead of written (a distributed job)
     extracted: ExtractedText | None = None
     extraction_error: str | None = None
     lease: str | None = None  # a distributed request's lease, acknowledged once stored

@@ -83,6 +83,39 @@ def corpus(out: Path) -> dict:
     return files
 
 
+def kept(out: Path) -> list[tuple[str, str, str, str]]:
+    """(URL, WARC-Date, record type, payload digest) of every capture record in OUT/snapshots/,
+    read with warcio (every file there must be a valid WARC)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    assert not list((out / "snapshots" / ".open").glob("*")), "a snapshot file was left open"
+    records = []
+    for path in sorted((out / "snapshots").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for r in ArchiveIterator(fh):
+                if r.rec_type in ("response", "revisit"):
+                    h = r.rec_headers
+                    records.append((h.get_header("WARC-Target-URI"), h.get_header("WARC-Date"),
+                                    r.rec_type, h.get_header("WARC-Payload-Digest")))
+                    r.content_stream().read()
+    return records
+
+
+def check_snapshots_as_one_machine(out: Path, single: Path) -> None:
+    """Every payload the single-process crawl kept is kept once, one response record per digest
+    (which capture of a digest holds it depends on the order fetches arrive in), indexed."""
+    ours, theirs = kept(out), kept(single)
+    assert len(ours) == len(theirs) > 0
+    assert sorted((u, d) for u, d, _, _ in ours) == sorted((u, d) for u, d, _, _ in theirs)
+    assert len({(u, d) for u, d, _, _ in ours}) == len(ours), "a payload was kept twice"
+    responses = [dg for _, _, kind, dg in ours if kind == "response"]
+    assert sorted(responses) == sorted(dg for _, _, kind, dg in theirs if kind == "response")
+    assert len(set(responses)) == len(responses)
+    db, ref = sqlite3.connect(out / "corpus.sqlite"), sqlite3.connect(single / "corpus.sqlite")
+    index = "SELECT count(*) FROM snapshots"
+    assert db.execute(index).fetchone() == ref.execute(index).fetchone() == (len(ours),)
+
+
 def start(args, env):
     """A palimpsest process whose output goes to a file: undrained pipes would block a process
     that logs more than a pipe holds while the test waits on another one."""
@@ -162,6 +195,20 @@ def test_two_workers_make_the_single_process_corpus_within_one_rate_limit(many_s
     # both processes did part of the work
     snapshots = [line for line in outs[1].splitlines() if "worker finished" in line][0]
     assert " 0 snapshots" not in snapshots
+    check_snapshots_as_one_machine(out, single_run)
+    # the job's snapshots re-derive the same corpus: reextract in place, ingest into a new one
+    before = corpus(out)
+    r = run_palimpsest("reextract", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "0 texts changed" in r.stderr and corpus(out) == before
+    ingested = []
+    for source in (out, single_run):  # the same corpus from the job's WARCs as from one machine's
+        again = tmp_path / f"ingest-{len(ingested)}"
+        r = run_palimpsest("ingest", *map(str, sorted((source / "snapshots").glob("*.warc.gz"))),
+                           "--seeds", str(many_sites[1]), "--out", str(again))
+        assert r.returncode == 0, r.stderr[-2000:]
+        ingested.append(corpus(again))
+    assert ingested[0] == ingested[1] and len(ingested[0]) > N_SITES
 
 
 def test_killed_worker_loses_nothing(many_sites, single_run, tmp_path, redis_url):
@@ -172,5 +219,6 @@ def test_killed_worker_loses_nothing(many_sites, single_run, tmp_path, redis_url
         assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == \
             ref.execute(f"SELECT count(*) FROM {table}").fetchone(), table
     assert db.execute("SELECT count(*) FROM errors").fetchone()[0] == 0
+    check_snapshots_as_one_machine(out, single_run)
     # the killed worker held leased requests: the survivors put them back in the queue
     assert any("Re-queued" in o for o in outs), [o[-1500:] for o in outs]

@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 from conftest import change_text, citp, run_palimpsest
 from crawler.demo.pywb import PywbServer, make_collection
 from crawler.demo.warcs import Capture, write_warc
-from pipelines.captures import payload_digest
+from pipelines.captures import Outcome, payload_digest
 from ia_fixture import FixtureCapture, IAFixture
 from pipelines.corpus.warcfiles import SnapshotStore
 
@@ -320,3 +320,30 @@ def test_reextract_killed_resumes_to_the_same_corpus(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     all_warcs_valid(out)
     assert corpus_state(out) == want
+
+
+def test_the_coordinator_keeps_a_shipped_payload_once(tmp_path):
+    """A distributed job's fetch carries its payload; the coordinator's Replay writes it to its
+    snapshots once, even when the op comes twice (a worker killed after sending it, or the
+    coordinator stopped between taking and applying it), and a repeat of its digest is a revisit."""
+    from pipelines.corpus.oplog import Replay, apply_op, encode_op
+    from pipelines.corpus.store import CorpusStore
+    from pipelines.items import Fetch, SnapshotBody
+
+    body = b"<p>the policy</p>" * 20
+    digest = payload_digest(body)
+
+    def fetch(key, url, ts):
+        keep = SnapshotBody(url, ts, 200, (("Content-Type", "text/html"),), body, digest, digest)
+        return encode_op("record_fetch", {"fetch": Fetch(key, ts, url, 200, digest, Outcome.NO_TEXT,
+                                                         keep=keep)})
+
+    replay = Replay(CorpusStore(tmp_path), SnapshotStore(tmp_path))
+    first = fetch("200:a", "http://a.test/p", "20200101000000")
+    for raw in (first, first, fetch("200:b", "http://b.test/p", "20210101000000")):
+        apply_op(replay, raw)
+    replay.close()
+    kinds = [(kind, url) for kind, url, *_ in warc_records(tmp_path) if kind in ("response", "revisit")]
+    assert kinds == [("response", "http://a.test/p"), ("revisit", "http://b.test/p")]
+    rows = CorpusStore(tmp_path).fetches.snapshot_rows()
+    assert [(r.payload_key, r.kind) for r in rows] == [("200:a", "response"), ("200:b", "revisit")]

@@ -257,8 +257,9 @@ def _corpus_commands(sub) -> None:
     rx.add_argument("--site", help="only this site")
     rx.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
 
-    ig = sub.add_parser("ingest", help="a corpus from WARC files you already have (no HTTP)")
-    ig.add_argument("warcs", nargs="+", help="WARC files (.warc or .warc.gz)")
+    ig = sub.add_parser("ingest", help="a corpus from WARC, ARC or WACZ files you already have (no HTTP)")
+    ig.add_argument("warcs", nargs="+", metavar="FILE",
+                    help="archive files: WARC (.warc, .warc.gz), ARC (.arc, .arc.gz), WACZ (.wacz)")
     ig.add_argument("--seeds", required=True, help="seed file: which URLs are policies, and whose")
     ig.add_argument("--out", required=True, help="output folder (an existing corpus is added to)")
     ig.add_argument("--workers", type=int, help="processes for the change measures")

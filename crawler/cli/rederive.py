@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from crawler.cli.parse import EXIT_SOME_FAILED, UsageError, check_out, check_seed_file
-from pipelines.rederive import ingest, reextract
+from pipelines.rederive import reextract
 
 
 def cmd_reextract(args) -> int:
@@ -23,19 +23,24 @@ def cmd_reextract(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    from pipelines.ingest import ingest
+
     check_out(args.out)
     check_seed_file(args.seeds)
     for path in args.warcs:
         if not Path(path).is_file():
-            raise UsageError(f"WARC file {path!r} does not exist or is not a file")
+            raise UsageError(f"archive file {path!r} does not exist or is not a file")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    try:
-        figures = ingest(args.warcs, args.seeds, args.out, args.workers)
-    except Exception as exc:  # a damaged WARC: named, and what was read is kept
-        print(f"palimpsest: ingest stopped: {type(exc).__name__}: {exc}; what was read before is "
-              "in the corpus, run again once the file is fixed", file=sys.stderr)
+    figures = ingest(args.warcs, args.seeds, args.out, args.workers)
+    problems = figures["problem_files"]
+    unresolved = figures["unresolved_revisits"]
+    print(f"ingest: {len(args.warcs)} files, {figures['records']} records of the seed URLs, "
+          f"{figures['captures']} new captures, {figures['payloads']} payloads extracted, "
+          f"{figures['versions_written']} version files, {figures['changes']} changes"
+          + (f", {unresolved} revisits whose payload no file holds" if unresolved else "")
+          + f"; corpus in {args.out}", file=sys.stderr)
+    if problems:
+        print(f"ingest: {len(problems)} file(s) with unreadable parts (each told above; everything "
+              "readable in them was ingested): " + ", ".join(problems), file=sys.stderr)
         return EXIT_SOME_FAILED
-    print(f"ingest: {figures['records']} records of the seed URLs, {figures['captures']} new captures, "
-          f"{figures['payloads']} payloads extracted, {figures['versions_written']} version files, "
-          f"{figures['changes']} changes; corpus in {args.out}", file=sys.stderr)
     return 0

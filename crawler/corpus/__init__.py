@@ -7,8 +7,9 @@ store or reaches into another component for it. Which store it is follows the se
 - one process: a :class:`~pipelines.corpus.recorder.Recorder` on the corpus in ``PALIMPSEST_OUT``;
 - ``PALIMPSEST_DISTRIBUTED``: an :class:`~pipelines.corpus.oplog.OpLogRecorder` whose writes go to
   the job's op log in Redis (``REDIS_URL``, ``PALIMPSEST_JOB``); the coordinator
-  (``PALIMPSEST_ROLE=coordinator``) also opens the one corpus the op log is applied to, and
-  finalizes it.
+  (``PALIMPSEST_ROLE=coordinator``) also opens the one corpus the op log is applied to (through a
+  :class:`~pipelines.corpus.oplog.Replay`, which keeps the payloads the op log carries in its
+  OUT/snapshots/), and finalizes it.
 
 It is opened by the first component that asks and closed when the engine stops, after every
 pipeline has closed.
@@ -22,9 +23,10 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
-from pipelines.corpus.oplog import OpLogRecorder
+from pipelines.corpus.oplog import OpLogRecorder, Replay
 from pipelines.corpus.recorder import Recorder
 from pipelines.corpus.store import CorpusStore
+from pipelines.corpus.warcfiles import SnapshotStore
 
 if TYPE_CHECKING:  # redis is an optional dependency: the job module is imported when distributed
     from crawler.corpus.job import JobCoordination
@@ -43,6 +45,7 @@ class Corpus:
     job: JobCoordination | None = None  # the distributed job this process works in
     is_coordinator: bool = False
     worker_id: str = ""
+    replay: Replay | None = None  # the coordinator's: the op log applied to ``main``
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -84,8 +87,13 @@ class Corpus:
         # worker (a temporary folder), beside the corpus for the coordinator.
         scratch = CorpusStore(tempfile.mkdtemp(prefix="palimpsest-scratch-") if is_coordinator else out)
         main = CorpusStore(out) if is_coordinator else None
+        replay = None
+        if main is not None:
+            snapshots = (SnapshotStore(out, settings.getint("PALIMPSEST_SNAPSHOT_MAX_BYTES"))
+                         if settings.getbool("PALIMPSEST_SNAPSHOTS") else None)
+            replay = Replay(main, snapshots)
         return cls(recorder=OpLogRecorder(scratch, job, main=main), main=main, job=job,
-                   is_coordinator=is_coordinator, worker_id=wid)
+                   is_coordinator=is_coordinator, worker_id=wid, replay=replay)
 
     @property
     def summary_recorder(self) -> Recorder:
@@ -94,11 +102,10 @@ class Corpus:
 
     def apply_ops(self) -> int:
         """The coordinator: replay a batch of the workers' writes on the corpus."""
-        return self.job.apply_ops(Recorder(self.main))
+        return self.job.apply_ops(self.replay)
 
     def apply_all_ops(self) -> None:
-        replay = Recorder(self.main)
-        while self.job.apply_ops(replay):
+        while self.job.apply_ops(self.replay):
             pass
 
     def close(self) -> None:
@@ -106,5 +113,7 @@ class Corpus:
             return
         self._closed = True
         self.recorder.close()
-        if self.main is not None and self.main is not self.recorder.store:
+        if self.replay is not None:  # its snapshot file closed and moved into place, then main
+            self.replay.close()
+        elif self.main is not None and self.main is not self.recorder.store:
             self.main.close()

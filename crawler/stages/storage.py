@@ -39,7 +39,7 @@ def record_payload(recorder: Recorder, item: Payload) -> Outcome:
         digest_ok=item.digest_ok, size=item.size,
         extracted=item.extracted if outcome == Outcome.TEXT else None,
         sites=tuple(recorder.sites_of_key(item.payload_key) or [item.site]),
-        snapshot=item.snapshot, snapshot_kind=item.snapshot_kind))
+        snapshot=item.snapshot, snapshot_kind=item.snapshot_kind, keep=item.keep))
     return outcome
 
 
@@ -70,7 +70,7 @@ class StoragePipeline:
         else:
             outcome = record_payload(self.corpus.recorder, item)
             self.stats.inc_value(f"palimpsest/fetch_outcome/{outcome}")
-        item.body = None
+        item.body = item.keep = None
         if self.corpus.job is not None:  # the writes are in Redis now
             self.corpus.job.ack(item.lease)
         return item

@@ -30,13 +30,18 @@ class PendingFetch:
 
 
 class Captures(Repository):
-    def resolve_revisit(self, digest: str, key_url: str) -> tuple[str, str] | None:
+    def resolve_revisit(self, digest: str, key_url: str, any_url: bool = False) -> tuple[str, str] | None:
         """(payload key, mimetype) of the capture that a revisit of ``digest`` in the urlkey
-        ``key_url`` repeats, if known (any spelling of the URL)."""
+        ``key_url`` repeats, if known (any spelling of the URL); with ``any_url``, failing that,
+        of a capture of another URL with that payload (a url-agnostic revisit)."""
         row = self.db.execute(
             "SELECT payload_key, mimetype FROM captures WHERE digest=? AND status < 300 "
             "AND substr(payload_key, 5) = ? ORDER BY timestamp LIMIT 1",
             (digest, f"{digest}:{key_url}")).fetchone()
+        if row is None and any_url:
+            row = self.db.execute(
+                "SELECT payload_key, mimetype FROM captures WHERE digest=? AND status < 300 "
+                "AND payload_key NOT LIKE 'revisit:%' ORDER BY timestamp LIMIT 1", (digest,)).fetchone()
         return (row[0], row[1]) if row else None
 
     def add(self, site: str, query_url: str, records: Iterable[tuple[CdxRecord, str]]) -> int:

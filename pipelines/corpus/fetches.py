@@ -10,7 +10,7 @@ from typing import Iterable
 
 from pipelines.captures import Outcome
 from pipelines.corpus.db import Repository
-from pipelines.items import ExtractedText, Fetch, SnapshotKind
+from pipelines.items import ExtractedText, Fetch, SnapshotKind, SnapshotRef
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,12 @@ class Fetches(Repository):
         row = self.db.execute("SELECT url, timestamp FROM snapshots WHERE digest=? AND kind=? "
                               "ORDER BY timestamp LIMIT 1", (digest, SnapshotKind.RESPONSE)).fetchone()
         return (row[0], row[1]) if row else None
+
+    def snapshot_of_key(self, payload_key: str) -> tuple[SnapshotRef, str] | None:
+        """(where, kind) of the record a payload is kept in, if it is."""
+        row = self.db.execute("SELECT file, offset, length, kind FROM snapshots WHERE payload_key=?",
+                              (payload_key,)).fetchone()
+        return (SnapshotRef(row[0], row[1], row[2]), row[3]) if row else None
 
     def snapshot_rows(self, site: str | None = None) -> list[SnapshotRow]:
         """The kept payloads (of one site's captures), in file order."""

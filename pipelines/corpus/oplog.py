@@ -1,10 +1,17 @@
 """The op-log recorder of a distributed job's worker: every write goes to the job's op log (which
-the coordinator replays on the one corpus, :func:`apply_op`) and to a local scratch corpus that
-answers this worker's own reads; the URLs a site is known under also come from the coordinator's
-corpus when this process has it."""
+the coordinator replays on the one corpus, :func:`apply_op`, through :class:`Replay`) and to a
+local scratch corpus that answers this worker's own reads; the URLs a site is known under also
+come from the coordinator's corpus when this process has it.
+
+A worker keeps no snapshot file of its own: each fetched payload travels with its fetch in the op
+log (:class:`~pipelines.items.SnapshotBody`), and the coordinator's one writer keeps it in
+OUT/snapshots/ as it applies the op, the record written before the index row that names it is
+committed. One writer makes the files exactly a one-machine crawl's (a response record per
+digest, revisits for repeats) with no shared storage and no file of a killed worker to repair."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import shutil
 from typing import Protocol
@@ -13,6 +20,7 @@ from pipelines.captures import CdxRecord
 from pipelines.corpus.captures import PendingFetch
 from pipelines.corpus.recorder import WRITES, Recorder
 from pipelines.corpus.store import CorpusStore
+from pipelines.corpus.warcfiles import SnapshotStore
 from pipelines.items import Fetch
 
 
@@ -41,6 +49,35 @@ def apply_op(recorder: Recorder, raw: bytes) -> None:
     if method not in WRITES:
         raise UnknownOp(f"op log entry names {method!r}, not a corpus write")
     getattr(recorder, method)(**kwargs)
+
+
+class Replay(Recorder):
+    """The coordinator's recorder of the op log: the workers' writes on the one corpus, and the
+    payloads they shipped kept in its snapshots (none when ``snapshots`` is None:
+    ``--no-snapshots``)."""
+
+    def __init__(self, store: CorpusStore, snapshots: SnapshotStore | None):
+        super().__init__(store)
+        self.snapshots = snapshots
+
+    def record_fetch(self, fetch: Fetch) -> None:
+        if fetch.keep is not None:
+            ref, kind = None, fetch.snapshot_kind
+            if self.snapshots is not None:
+                # an op applied again (the coordinator stopped between taking and applying it)
+                # or a payload fetched twice (a worker killed after its op was sent) is kept once
+                kept = self.store.fetches.snapshot_of_key(fetch.payload_key)
+                if kept is None:
+                    earlier = self.store.fetches.snapshot_of_digest(fetch.keep.digest)
+                    kept = self.snapshots.keep(fetch.keep, earlier)
+                ref, kind = kept
+            fetch = dataclasses.replace(fetch, keep=None, snapshot=ref, snapshot_kind=kind)
+        super().record_fetch(fetch)
+
+    def close(self) -> None:
+        if self.snapshots is not None:
+            self.snapshots.close()
+        super().close()
 
 
 class OpLogRecorder(Recorder):

@@ -21,14 +21,14 @@ import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipelines.captures import parse_timestamp, payload_digest
-from pipelines.items import SnapshotRef
+from pipelines.items import SnapshotBody, SnapshotKind, SnapshotRef
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +143,16 @@ class SnapshotStore:
             self._open()
 
     # -- records ---------------------------------------------------------------------------
+    def keep(self, payload: SnapshotBody, earlier: tuple[str, str] | None) -> tuple[SnapshotRef, str]:
+        """Keep one payload: a revisit record when ``earlier`` (url, timestamp) holds the same
+        payload already and it may be one, else a response record. Returns (where, kind)."""
+        if earlier and payload.revisitable:
+            return (self.write_revisit(payload.url, payload.timestamp, payload.digest, *earlier),
+                    SnapshotKind.REVISIT)
+        return (self.write_response(payload.url, payload.timestamp, payload.status, payload.headers,
+                                    payload.body, payload.cdx_digest, payload.source),
+                SnapshotKind.RESPONSE)
+
     def write_response(self, url: str, timestamp: str, status: int, headers: Iterable[tuple[str, str]],
                        body: bytes, cdx_digest: str | None, source: str | None = None) -> SnapshotRef:
         """One payload as a response record (plus a metadata record naming its source)."""
@@ -151,7 +161,7 @@ class SnapshotStore:
         warc_headers = {"WARC-Date": _warc_date(timestamp),
                         "WARC-Payload-Digest": f"sha1:{real}"}
         if cdx_digest and cdx_digest != real:
-            warc_headers["Palimpsest-CDX-Digest"] = f"sha1:{cdx_digest}"
+            warc_headers["Palimpsest-CDX-Digest"] = cdx_digest if ":" in cdx_digest else f"sha1:{cdx_digest}"
         http = StatusAndHeaders(f"{status} {_REASONS.get(status, 'Archived')}",
                                 original_headers(headers) + [("Content-Length", str(len(body)))],
                                 protocol="HTTP/1.1")
@@ -205,12 +215,3 @@ def read_record(path: str | Path, offset: int) -> tuple[bytes, str | None, int |
             return (record.content_stream().read(), ctype, status,
                     record.rec_headers.get_header("WARC-Target-URI"))
     raise FileNotFoundError(f"no record at {path}:{offset}")
-
-
-def iter_records(paths: Iterable[str | Path]) -> Iterator[tuple[Path, object]]:
-    """(file, record) of every record of some WARC files, in order (ingest reads these)."""
-    for p in paths:
-        path = Path(p)
-        with path.open("rb") as fh:
-            for record in ArchiveIterator(fh):
-                yield path, record
