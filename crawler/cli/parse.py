@@ -238,6 +238,13 @@ def _corpus_commands(sub) -> None:
     ex.add_argument("out")
     ex.add_argument("repo")
 
+    xp = sub.add_parser("export", help="the corpus as datasets: Parquet tables, Open Terms Archive's "
+                                       "layout, a WACZ of the snapshots")
+    xp.add_argument("out")
+    xp.add_argument("--parquet", metavar="DIR", help="versions, captures and changes as Parquet files")
+    xp.add_argument("--ota", metavar="DIR", help="Open Terms Archive's dataset layout")
+    xp.add_argument("--wacz", metavar="FILE", help="OUT/snapshots packed as a WACZ (ReplayWeb.page)")
+
     wt = sub.add_parser("watch", help="check the live policies now; save changed ones to the "
                                       "Wayback Machine (for cron: hourly or daily)")
     wt.add_argument("seeds", help="CSV with header site,url, or a list of policy URLs")

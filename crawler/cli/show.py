@@ -1,4 +1,4 @@
-"""The commands that read a corpus (``changes``, ``diff``, ``report``, ``export-git``), and the
+"""The commands that read a corpus (``changes``, ``diff``, ``report``, ``export-git``, ``export``), and the
 lines a run prints (its summary, discovery's table)."""
 
 from __future__ import annotations
@@ -136,4 +136,38 @@ def cmd_export_git(args) -> int:
         return 2
     n = export_git(store, args.repo)
     print(f"exported {n} new version(s) to {args.repo}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from pipelines.publish.datasets import ExportError, export_ota, export_parquet, export_wacz
+
+    if not (args.parquet or args.ota or args.wacz):
+        raise UsageError("export: say what to write: --parquet DIR, --ota DIR and/or --wacz FILE")
+    for option, value in (("--parquet", args.parquet), ("--ota", args.ota)):
+        if value and Path(value).exists() and not Path(value).is_dir():
+            raise UsageError(f"export {option}: {value!r} is a file, not a folder")
+    if args.wacz and (Path(args.wacz).is_dir() or not args.wacz.endswith(".wacz")):
+        raise UsageError(f"export --wacz: {args.wacz!r} must be a file name ending in .wacz")
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    try:
+        if args.parquet:
+            n = export_parquet(store, args.parquet)
+            print(f"export: {n['versions']} versions, {n['captures']} captures, {n['changes']} changes "
+                  f"as Parquet in {args.parquet}", file=sys.stderr)
+        if args.ota:
+            n = export_ota(store, args.ota)
+            print(f"export: {n} version files in Open Terms Archive's layout in {args.ota}",
+                  file=sys.stderr)
+        if args.wacz:
+            n = export_wacz(store, args.wacz)
+            print(f"export: the snapshots as {args.wacz} ({n} policy captures in its pages.jsonl)",
+                  file=sys.stderr)
+    except ExportError as exc:
+        print(f"palimpsest: export: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
     return 0

@@ -103,6 +103,15 @@ class Captures(Repository):
                               "WHERE site=?", (site,)).fetchone()
         return row[0], row[1], row[2]
 
+    def export_rows(self) -> Iterator[tuple]:
+        """Every capture with what fetching its payload gave: (site, timestamp, url, query_url,
+        urlkey, mimetype, status, digest, length, payload_key, outcome, http_status, text_hash),
+        by site then time."""
+        return self.db.execute(
+            "SELECT c.site, c.timestamp, c.original, c.query_url, c.urlkey, c.mimetype, c.status, "
+            "c.digest, c.length, c.payload_key, f.outcome, f.http_status, f.text_hash FROM captures c "
+            "LEFT JOIN fetches f ON f.payload_key = c.payload_key ORDER BY c.site, c.timestamp, c.original")
+
     def sites(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM captures ORDER BY site")]
 
