@@ -181,6 +181,9 @@ def _read_source(name: str, opener, size: int, wanted: Wanted, on_unreadable) ->
         return
     with fh:
         head = fh.read(64)
+        if not head:
+            logger.warning("%s: an empty file (no record in it)", name)
+            return
         framing = _kind_of_start(head)
         if framing is None:
             shown = head[:24].decode("latin-1").encode("unicode_escape").decode("ascii")

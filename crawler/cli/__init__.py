@@ -14,7 +14,7 @@ from crawler.cli.parse import EXIT_USAGE, UsageError, build_parser
 # command -> the module of crawler.cli that runs it (its function is cmd_<command>)
 COMMANDS = {
     "crawl": "run", "discover": "run", "worker": "run", "demo": "run", "watch": "run",
-    "changes": "show", "diff": "show", "report": "show", "export-git": "show", "export": "show",
+    "changes": "show", "diff": "show", "report": "show", "export-git": "show", "export": "show", "analyze": "show",
     "reextract": "rederive", "ingest": "rederive",
     "extract": "pages", "classify": "pages", "links": "pages",
 }

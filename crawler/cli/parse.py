@@ -238,6 +238,15 @@ def _corpus_commands(sub) -> None:
     ex.add_argument("out")
     ex.add_argument("repo")
 
+    an = sub.add_parser("analyze", help="the Princeton-Leuven paper's tables (length, readability, "
+                                        "updates, term shares per half-year) in OUT/analysis/")
+    an.add_argument("out")
+    an.add_argument("--from", dest="first_year", metavar="YEAR", help="first year (default: the corpus's)")
+    an.add_argument("--to", dest="last_year", metavar="YEAR", help="last year (default: the corpus's)")
+    an.add_argument("--by", choices=["rank"], help="every table also per rank bin (needs --seeds)")
+    an.add_argument("--seeds", help="the seed file with a rank column (for --by rank)")
+    an.add_argument("--workers", type=int, help="processes measuring texts (default: one per core)")
+
     xp = sub.add_parser("export", help="the corpus as datasets: Parquet tables, Open Terms Archive's "
                                        "layout, a WACZ of the snapshots")
     xp.add_argument("out")

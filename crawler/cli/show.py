@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from crawler.cli.parse import UsageError, check_date
+from crawler.cli.parse import UsageError, check_date, check_seed_file
 from crawler.components.summary import RunSummary
 from crawler.discovery import Found
 from pipelines.changes.diffs import render_terminal, section_diffs
@@ -170,4 +170,51 @@ def cmd_export(args) -> int:
         return 1
     finally:
         store.close()
+    return 0
+
+
+def _year(option: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not (value.isdigit() and len(value) == 4):
+        raise UsageError(f"analyze {option}: {value!r} is not a year (YYYY)")
+    return int(value)
+
+
+def cmd_analyze(args) -> int:
+    from pipelines.analysis.language import LanguageToolsMissing
+    from pipelines.analysis.tables import analyze, read_ranks
+
+    first, last = _year("--from", args.first_year), _year("--to", args.last_year)
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"analyze: --from {first} is after --to {last}")
+    ranks = None
+    if args.by == "rank":
+        if not args.seeds:
+            raise UsageError("analyze --by rank: give the seed file with a rank column (--seeds FILE)")
+        check_seed_file(args.seeds)
+        try:
+            ranks = read_ranks(args.seeds)
+        except ValueError as exc:
+            raise UsageError(f"analyze --by rank: {exc}") from None
+    store = _open_store(args.out)
+    if store is None:
+        return 2
+    try:
+        figures = analyze(store, first, last, ranks, args.workers)
+    except LanguageToolsMissing as exc:
+        print(f"palimpsest: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    rows = [r for r in figures["interval_rows"] if r.get("rank_bin", "all") == "all"]
+    if not rows:
+        print(f"analyze: no version in the range asked; empty tables in {figures['folder']}",
+              file=sys.stderr)
+        return 0
+    busiest = max(rows, key=lambda r: r["sites"])
+    print(f"analyze: {figures['intervals']} half-years ({rows[0]['interval']}-{rows[-1]['interval']}), "
+          f"{figures['texts']} texts ({figures['measured']} measured now, the others kept), up to {busiest['sites']} sites a half-year; "
+          f"intervals.csv and terms.csv in {figures['folder']}; `palimpsest report {args.out}` "
+          "draws them", file=sys.stderr)
     return 0

@@ -112,6 +112,10 @@ class Captures(Repository):
             "c.digest, c.length, c.payload_key, f.outcome, f.http_status, f.text_hash FROM captures c "
             "LEFT JOIN fetches f ON f.payload_key = c.payload_key ORDER BY c.site, c.timestamp, c.original")
 
+    def last_timestamp(self) -> str | None:
+        """The time of the corpus's latest capture."""
+        return self.db.execute("SELECT max(timestamp) FROM captures").fetchone()[0]
+
     def sites(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT site FROM captures ORDER BY site")]
 

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS change_measures_v2 (
     old_hash TEXT NOT NULL, new_hash TEXT NOT NULL, measures TEXT NOT NULL,
     PRIMARY KEY (old_hash, new_hash));
 DROP TABLE IF EXISTS change_measures;
+CREATE TABLE IF NOT EXISTS text_figures_v1 (text_hash TEXT PRIMARY KEY, figures TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS live (
     site TEXT NOT NULL, seed_url TEXT NOT NULL, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
     PRIMARY KEY (site, seed_url));

@@ -21,7 +21,7 @@ from pipelines.corpus.captures import Captures
 from pipelines.corpus.db import Transaction, connect
 from pipelines.corpus.fetches import Fetches
 from pipelines.corpus.live import Live
-from pipelines.corpus.measures import Measures
+from pipelines.corpus.measures import Measures, TextFigures
 from pipelines.corpus.sites import Sites
 from pipelines.corpus.versions import Versions
 
@@ -43,6 +43,7 @@ class CorpusStore:
         self.live = Live(self.db, self.captures, self.fetches)
         self.versions = Versions(self.db, self.out, self.captures, self.fetches, self.live)
         self.measures = Measures(self.db)
+        self.text_figures = TextFigures(self.db)
 
     @classmethod
     def existing(cls, out: str | Path) -> "CorpusStore | None":

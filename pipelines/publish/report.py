@@ -22,6 +22,7 @@ from pipelines.changes.measure import Kind
 from pipelines.publish.mdrender import diff_table, render
 from pipelines.seedformat import safe_component
 from pipelines.files import atomic_write
+from pipelines.publish.analysischarts import analysis_section
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1150px;color:#222;padding:0 1em}
@@ -328,7 +329,7 @@ def write_report(store, out_dir: Path | None = None) -> Path:
             f"<p>{plural(len(sites), 'site')}, {plural(n_versions, 'version')}, "
             f"{plural(n_changes, 'change')}"
             + (f", {fig['years'][0]}–{fig['years'][-1]}" if fig["years"] else "") + ".</p>"
-            + charts + table)
+            + charts + analysis_section(store.out) + table)
     index = _page("Palimpsest report", body, INDEX_SCRIPT)
     atomic_write(out_dir / "index.html", index)
     return out_dir / "index.html"
