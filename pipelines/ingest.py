@@ -20,7 +20,8 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from pipelines.archivefiles import ArchiveProblem, ArchiveRecord, digest_matches, read_archives
+from pipelines.archivefiles import (ArchiveProblem, ArchiveRecord, digest_matches, read_archives,
+                                    timestamp14)
 from pipelines.captures import CdxRecord, Outcome, payload_digest, surt_key
 from pipelines.corpus.recorder import Recorder
 from pipelines.corpus.store import CorpusStore
@@ -106,6 +107,14 @@ class Ingest:
                         record.digest or "", None)
         found = self.store.store.captures.resolve_revisit(rec.digest, rec.key_url, any_url=True) \
             if rec.digest else None
+        if found is None and record.refers_to_url and record.refers_to_date:
+            # a revisit with no payload digest (some server-not-modified revisits): the record it
+            # names by URL and date
+            named = self.store.store.captures.key_at(surt_key(record.refers_to_url),
+                                                    timestamp14(record.refers_to_date))
+            if named is not None:
+                found = named
+                rec = CdxRecord(rec.urlkey, rec.timestamp, rec.url, rec.mimetype, None, named[1], None)
         if found is None:
             return False
         self.add_capture(rec, found[0])

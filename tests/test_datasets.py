@@ -109,3 +109,21 @@ def test_export_refuses_what_it_cannot_do(corpus, tmp_path):
     assert r.returncode == 2 and "ending in .wacz" in r.stderr
     r = run_palimpsest("export", str(tmp_path / "nothing"), "--ota", str(tmp_path / "o"))
     assert r.returncode == 2 and "holds no corpus" in r.stderr
+
+
+def test_parquet_loads_in_pandas_and_duckdb(corpus, tmp_path):
+    """The one-liners the README gives, as a user runs them."""
+    import duckdb
+    import pandas
+
+    out, _ = corpus
+    assert run_palimpsest("export", str(out), "--parquet", str(tmp_path / "pq")).returncode == 0
+    frame = pandas.read_parquet(tmp_path / "pq" / "versions.parquet")
+    assert len(frame) == len(versions_in(out)) and set(frame.site) == {"shop.test", "news.test"}
+    assert str(frame.captured_at.dtype).startswith("datetime64") and frame.words.min() > 100
+    con = duckdb.connect()
+    n, = con.execute(f"SELECT count(*) FROM '{tmp_path / 'pq'}/versions.parquet' "
+                     "WHERE text LIKE '%Version two of%'").fetchone()
+    assert n == 2
+    kinds = con.execute(f"SELECT kind, count(*) FROM '{tmp_path / 'pq'}/changes.parquet' GROUP BY kind").fetchall()
+    assert sum(c for _, c in kinds) == 2

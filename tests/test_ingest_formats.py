@@ -80,8 +80,13 @@ class Warc:
         self.w.write_record(rec)
 
     def revisit(self, url, ts, digest, refers_url, refers_ts):
-        rec = self.w.create_revisit_record(url, digest, refers_url, date(refers_ts), http_headers=http())
+        rec = self.w.create_revisit_record(url, digest or "sha1:X", refers_url, date(refers_ts),
+                                           http_headers=http())
         rec.rec_headers.replace_header("WARC-Date", date(ts))
+        if digest is None:  # a server-not-modified revisit that names its record only by URL and date
+            rec.rec_headers.remove_header("WARC-Payload-Digest")
+            rec.rec_headers.replace_header(
+                "WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified")
         self.w.write_record(rec)
 
     def metadata(self, url, ts):
@@ -147,6 +152,8 @@ def files(tmp_path_factory):
     hexd = hashlib.sha1(version(3)).hexdigest()
     pywb.revisit(SEED, "20110601000000", f"sha1:{hexd}", "https://shop.test/privacy", "20100101000000")
     expect["20110601000000"] = 3
+    pywb.revisit(SEED, "20110901000000", None, "https://shop.test/privacy", "20100101000000")
+    expect["20110901000000"] = 3
 
     # plain WARC/1.1 with a resource record (an upload tool's: no HTTP response stored)
     plain = Warc(gz=False)

@@ -44,6 +44,14 @@ class Captures(Repository):
                 "AND payload_key NOT LIKE 'revisit:%' ORDER BY timestamp LIMIT 1", (digest,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def key_at(self, key_url: str, timestamp: str) -> tuple[str, str] | None:
+        """(payload key, digest) of the capture of ``key_url`` at exactly ``timestamp`` (what a
+        revisit's WARC-Refers-To-Target-URI and -Date name), if indexed with a payload."""
+        row = self.db.execute(
+            "SELECT payload_key, digest FROM captures WHERE urlkey=? AND timestamp=? AND "
+            "payload_key NOT LIKE 'revisit:%' LIMIT 1", (key_url, timestamp)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def add(self, site: str, query_url: str, records: Iterable[tuple[CdxRecord, str]]) -> int:
         """Store CDX rows with their payload keys; returns how many were new."""
         new = 0
