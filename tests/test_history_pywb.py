@@ -117,16 +117,33 @@ def test_killed_runs_resume_without_loss_or_duplicates(scenario, tmp_path):
 
     seed = int(os.environ.get("PALIMPSEST_KILL_SEED", time.time()))  # printed on failure
     rng = random.Random(seed)
+    total = scenario.expect["snapshot_requests"]
+
+    def fetched() -> int:
+        try:
+            db = sqlite3.connect(f"file:{out / 'corpus.sqlite'}?mode=ro", uri=True, timeout=0.2)
+            try:
+                return db.execute("SELECT count(*) FROM fetches").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.Error:  # not created yet, or its schema not yet
+            return 0
+
     partial = []
-    for delay in sorted(rng.uniform(1.6, 3.6) for _ in range(4)):  # kill -9 at random points
+    # kill -9 at random points of the work: once the index exists, then as soon as the corpus
+    # holds a random number of fetches (polled: the kill point is a state, not a time)
+    targets = [0] + sorted(rng.sample(range(1, total), 3))
+    for target in targets:
         proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        time.sleep(delay)
-        os.killpg(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and not (
+                (out / "corpus.sqlite").exists() and fetched() >= target):
+            time.sleep(0.01)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        if (out / "corpus.sqlite").exists():
-            partial.append(sqlite3.connect(out / "corpus.sqlite").execute(
-                "SELECT count(*) FROM fetches").fetchone()[0])
+        partial.append(fetched())
     assert any(0 < n < scenario.expect["snapshot_requests"] for n in partial), (partial, seed)
     crawl(scenario, out)
     files = lambda root: {p.relative_to(root): p.read_bytes() for p in (root / "policies").rglob("*")  # noqa: E731
