@@ -299,6 +299,8 @@ def _segment(fh, name: str, pos: int, size: int | None, wanted: Wanted,
             if kind not in CAPTURE_KINDS:
                 continue
             url = (h.get_header("WARC-Target-URI") or "").strip().strip("<>")
+            if not url.isprintable():  # warcio read a damaged gzip member's bytes as a record
+                raise UnreadableStretch(name, offset, "a damaged gzip member (its bytes are no record)")
             digest = normal_digest(h.get_header("WARC-Payload-Digest"))
             if not url or not wanted(kind, url, digest):
                 continue
