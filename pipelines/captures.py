@@ -61,6 +61,8 @@ class CdxRecord:
     status: int | None  # None for revisit records ('-')
     digest: str
     length: int | None
+    archive: str = ""  # the archive that lists it (an id of crawler.archive.registry)
+    locator: str | None = None  # where that archive keeps it, when its replay cannot say (Common Crawl)
 
     @property
     def is_revisit(self) -> bool:
@@ -144,6 +146,17 @@ def payload_digest(body: bytes) -> str:
 def wayback_link(timestamp: str, url: str) -> str:
     """The public snapshot link written in the seed header (always web.archive.org)."""
     return f"{IA_BASE}/web/{timestamp}id_/{quote(url, safe='/')}"
+
+
+def capture_link(template: str | None, timestamp: str, url: str, locator: str | None = None) -> str:
+    """The public link of one capture in its archive. ``template`` (an archive's, see
+    ``pipelines.corpus.archives``) names ``{timestamp}``, ``{url}`` (quoted as the seed format
+    quotes it) and ``{crawl}`` (a Common Crawl capture's crawl, the first word of its locator);
+    None is the Internet Archive's Wayback link."""
+    if not template:
+        return wayback_link(timestamp, url)
+    crawl = (locator or "").split(" ", 1)[0]
+    return template.format(timestamp=timestamp, url=quote(url, safe="/"), crawl=crawl)
 
 
 def dedupe_records(records: Iterable[CdxRecord]) -> list[CdxRecord]:

@@ -35,6 +35,15 @@ from pipelines.seeds import read_seeds
 logger = logging.getLogger(__name__)
 
 
+FILES = "files"  # the archive id of captures read from archive files (linked as Wayback captures)
+
+
+def _revisit_record(record: ArchiveRecord) -> CdxRecord:
+    """The capture a revisit record is, before its payload is known."""
+    return CdxRecord(surt_key(record.url), record.timestamp, record.url, "warc/revisit", None,
+                     record.digest or "", None, FILES)
+
+
 class Ingest:
     """One ingest run: the seed URLs it looks for, the corpus it writes, the payloads waiting
     for their text."""
@@ -73,7 +82,7 @@ class Ingest:
         digest = record.digest or payload_digest(body)
         mimetype = (record.content_type or "").split(";")[0].strip().lower()
         rec = CdxRecord(surt_key(record.url), record.timestamp, record.url, mimetype, record.status,
-                        digest, len(body))
+                        digest, len(body), FILES)
         key = rec.payload_key
         self.add_capture(rec, key)
         if key in self.pending or self.store.fetched_keys([key]):
@@ -82,7 +91,8 @@ class Ingest:
                                         record.headers, body, digest, source=None)
         row = dict(payload_key=key, timestamp=record.timestamp, url=record.url, status=rec.status,
                    digest=digest, http_status=rec.status, digest_ok=digest_matches(body, digest),
-                   size=len(body), sites=tuple(s for s, _ in self.owners_of(record.url)), snapshot=ref)
+                   size=len(body), sites=tuple(s for s, _ in self.owners_of(record.url)), snapshot=ref,
+                   archive=FILES)
         if rec.status and 200 <= rec.status < 300 and not rec.is_redirect and is_textual_mime(mimetype):
             self.pending[key] = row  # its payload is in the snapshot file (flushed): extracted meanwhile
             self.extractions.add((key, str(self.snaps.path(ref.file)), ref.offset, record.url,
@@ -103,8 +113,7 @@ class Ingest:
     def revisit(self, record: ArchiveRecord) -> bool:
         """A revisit resolved against a payload of the corpus (of its URL, else of any URL):
         its capture is indexed under that payload. False when no capture holds its digest."""
-        rec = CdxRecord(surt_key(record.url), record.timestamp, record.url, "warc/revisit", None,
-                        record.digest or "", None)
+        rec = _revisit_record(record)
         found = self.store.store.captures.resolve_revisit(rec.digest, rec.key_url, any_url=True) \
             if rec.digest else None
         if found is None and record.refers_to_url and record.refers_to_date:
@@ -114,7 +123,7 @@ class Ingest:
                                                     timestamp14(record.refers_to_date))
             if named is not None:
                 found = named
-                rec = CdxRecord(rec.urlkey, rec.timestamp, rec.url, rec.mimetype, None, named[1], None)
+                rec = dataclasses.replace(rec, digest=named[1])
         if found is None:
             return False
         self.add_capture(rec, found[0])
@@ -122,8 +131,7 @@ class Ingest:
 
     def unresolved(self, record: ArchiveRecord) -> None:
         """A revisit whose payload no file given holds: indexed, with no text."""
-        rec = CdxRecord(surt_key(record.url), record.timestamp, record.url, "warc/revisit", None,
-                        record.digest or "", None)
+        rec = _revisit_record(record)
         self.add_capture(rec, rec.payload_key)
         self.figures["unresolved_revisits"] += 1
         logger.warning("%s: the revisit of %s at %s names payload %s (%s at %s), which no file "

@@ -91,6 +91,7 @@ class Fetch:
     snapshot: SnapshotRef | None = None
     snapshot_kind: str = SnapshotKind.RESPONSE
     keep: SnapshotBody | None = None  # a distributed worker's payload, kept by the coordinator
+    archive: str | None = None  # the archive that served it
 
 
 @dataclass
@@ -122,6 +123,7 @@ class Payload:
     extracted: ExtractedText | None = None
     extraction_error: str | None = None
     lease: str | None = None  # a distributed request's lease, acknowledged once stored
+    archive: str | None = None  # the archive that served it
 
 
 @dataclass

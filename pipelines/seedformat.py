@@ -13,21 +13,31 @@ from pipelines.captures import parse_timestamp, wayback_link
 
 HEADER_TEMPLATE = (
     "> *The following text is extracted and transformed from the {site} privacy policy that was "
-    "archived on {date}. Please check the [original snapshot on the Wayback Machine]({link}) for "
+    "archived on {date}. Please check the [{phrase}]({link}) for "
     "the most accurate reproduction.*"
 )
+WAYBACK_PHRASE = "original snapshot on the Wayback Machine"
 _HEADER_RE = re.compile(
     r"^> \*The following text is extracted and transformed from the (?P<site>.+?) privacy policy "
     r"that was archived on (?P<date>\d{4}-\d{2}-\d{2})\. Please check the \[original snapshot on the "
     r"Wayback Machine\]\((?P<link>[^)]*/web/(?P<ts>\d{14})id_/(?P<url>[^)]*))\) for the most accurate "
     r"reproduction\.\*$"
 )
+# The same sentence for a capture of another archive (its name and its own link).
+_OTHER_HEADER_RE = re.compile(
+    r"^> \*The following text is extracted and transformed from the (?P<site>.+?) privacy policy "
+    r"that was archived on (?P<date>\d{4}-\d{2}-\d{2})\. Please check the \[original (?:snapshot|capture) "
+    r"(?:on|in) [^\]]+\]\((?P<link>[^)]*)\) for the most accurate reproduction\.\*$"
+)
 
 
-def header_line(site: str, timestamp: str, url: str) -> str:
-    """The seed header for a capture of ``url`` at ``timestamp`` belonging to ``site``."""
+def header_line(site: str, timestamp: str, url: str,
+                where: tuple[str, str] | None = None) -> str:
+    """The seed header for a capture of ``url`` at ``timestamp`` belonging to ``site``;
+    ``where`` = (link text, link) of a capture in another archive than the Internet Archive."""
     date = parse_timestamp(timestamp).strftime("%Y-%m-%d")
-    return HEADER_TEMPLATE.format(site=site, date=date, link=wayback_link(timestamp, url))
+    phrase, link = where or (WAYBACK_PHRASE, wayback_link(timestamp, url))
+    return HEADER_TEMPLATE.format(site=site, date=date, phrase=phrase, link=link)
 
 
 LIVE_TEMPLATE = (
@@ -38,12 +48,13 @@ LIVE_TEMPLATE = (
 
 
 def render_document(site: str, timestamp: str, url: str, markdown: str,
-                    live: tuple[str, str | None] | None = None) -> str:
+                    live: tuple[str, str | None] | None = None,
+                    where: tuple[str, str] | None = None) -> str:
     """A version file. ``live``: (url, saved timestamp or None) of a live check: saved, the header
     links the Wayback snapshot that Save Page Now made, exactly as for a historical capture; not
     saved yet, the header says it is a live capture."""
     if live is None:
-        header = header_line(site, timestamp, url)
+        header = header_line(site, timestamp, url, where)
     elif live[1]:
         header = header_line(site, live[1], live[0])
     else:
@@ -65,9 +76,14 @@ def read_document(text: str) -> SeedDocument:
     """Read a seed-format file; documents without a header line are accepted as plain text."""
     first, _, rest = text.partition("\n")
     m = _HEADER_RE.match(first.rstrip("\r"))
-    if not m:
-        return SeedDocument(None, None, None, None, text)
-    return SeedDocument(m["site"], m["date"], m["ts"], m["link"], rest.lstrip("\r\n"))
+    if m:
+        return SeedDocument(m["site"], m["date"], m["ts"], m["link"], rest.lstrip("\r\n"))
+    m = _OTHER_HEADER_RE.match(first.rstrip("\r"))
+    if m:
+        ts = re.search(r"(?<!\d)(\d{14})(?!\d)", m["link"])
+        return SeedDocument(m["site"], m["date"], ts.group(1) if ts else None, m["link"],
+                            rest.lstrip("\r\n"))
+    return SeedDocument(None, None, None, None, text)
 
 
 def text_hash(markdown: str) -> str:

@@ -48,7 +48,9 @@ def test_faulty_archive_gives_identical_corpus(scenario, pywb, clean_run, tmp_pa
         db, ref = sqlite3.connect(out / "corpus.sqlite"), sqlite3.connect(clean_run / "corpus.sqlite")
         for table in ("captures", "fetches", "texts", "versions"):
             q = f"SELECT * FROM {table} ORDER BY 1, 2"
-            strip = lambda rows: [tuple(c for c in row if not isinstance(c, float)) for row in rows]  # noqa: E731
+            # the archive's id is its URL: the proxy's here, pywb's in the clean run
+            strip = lambda rows: [tuple("<archive>" if c in (archive, scenario.archive) else c  # noqa: E731
+                                        for c in row if not isinstance(c, float)) for row in rows]
             assert strip(db.execute(q).fetchall()) == strip(ref.execute(q).fetchall()), table
         # no request of a slot was sent while that slot was paused by a 429
         for kind in ("cdx", "snapshot"):

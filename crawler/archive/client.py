@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Mapping
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
@@ -106,24 +106,11 @@ def is_blocked_cdx_answer(status: int, body: bytes | str) -> str | None:
     return text[:300] or "HTTP 403"
 
 
-def archive_for_crawl(archive: str | None, dialect: str | None, settings) -> tuple[Archive, dict]:
-    """The crawl's archive (spider argument, else PALIMPSEST_ARCHIVE; 'ia' = web.archive.org) and
-    the headers every request to it carries (User-Agent with the contact, credentials)."""
-    name = archive or settings["PALIMPSEST_ARCHIVE"] or "ia"
-    client = Archive(IA_BASE if name == "ia" else name,
-                     dialect or settings["PALIMPSEST_ARCHIVE_DIALECT"],
-                     settings.getint("PALIMPSEST_CDX_PAGE_SIZE"))
-    contact = settings["PALIMPSEST_CONTACT"]
-    headers = {"User-Agent": settings["USER_AGENT"] + (f" contact: {contact}" if contact else "")}
-    if client.authorization:
-        headers["Authorization"] = client.authorization
-    return client, headers
-
-
 class Archive:
     """A Wayback archive: base URL plus dialect ('ia' or 'pywb')."""
 
-    def __init__(self, base: str = IA_BASE, dialect: str | None = None, cdx_page_size: int = 10000):
+    def __init__(self, base: str = IA_BASE, dialect: str | None = None, cdx_page_size: int = 10000,
+                 cdx_path: str | None = None, replay_path: str | None = None, archive_id: str = ""):
         base = base.rstrip("/")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -141,6 +128,10 @@ class Archive:
         if self.dialect not in ("ia", "pywb"):
             raise ValueError(f"unknown archive dialect {self.dialect!r} (use 'ia' or 'pywb')")
         self.cdx_page_size = cdx_page_size
+        # Archive-It: an IA-style CDX server at /all/timemap/cdx, replay under /all/<ts>id_/
+        self.cdx_path = cdx_path or ("/cdx/search/cdx" if self.dialect == "ia" else "/cdx")
+        self.replay_path = ("/web" if self.dialect == "ia" else "") if replay_path is None else replay_path
+        self.archive_id = archive_id  # what its CDX records carry
 
     def __repr__(self) -> str:
         return f"Archive({self.base!r}, dialect={self.dialect!r})"
@@ -169,10 +160,9 @@ class Archive:
                                              ("limit", str(self.cdx_page_size))]
             if daily:  # filters apply before collapsing: the day's first usable capture
                 params += [("filter", "!statuscode:[45].."), ("collapse", "timestamp:8")]
-            path = "/cdx/search/cdx"
         else:
             params = [("url", url), ("output", "json"), ("allowFuzzy", "0")]
-            path = "/cdx"
+        path = self.cdx_path
         if from_ts:
             params.append(("from", from_ts))
         if to_ts:
@@ -183,16 +173,17 @@ class Archive:
 
     def snapshot_url(self, timestamp: str, url: str) -> str:
         """The raw (``id_``) URL of one capture."""
-        prefix = f"{self.base}/web" if self.dialect == "ia" else self.base
-        return f"{prefix}/{timestamp}id_/{url}"
+        return f"{self.base}{self.replay_path}/{timestamp}id_/{url}"
 
     # -- answers --------------------------------------------------------------------------
     def parse_cdx(self, body: bytes | str) -> CdxPage:
         """Parse a CDX answer of this archive's dialect. Bad lines are reported, not fatal."""
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        if self.dialect == "ia":
-            return _parse_ia_json(text)
-        return _parse_pywb_ndjson(text)
+        page = _parse_ia_json(text) if self.dialect == "ia" else _parse_pywb_ndjson(text)
+        if self.archive_id:
+            page = CdxPage([replace(r, archive=self.archive_id) for r in page.records], page.errors,
+                           page.resume_key)
+        return page
 
     def classify_snapshot(self, status: int, headers: Mapping[str, str], requested_timestamp: str
                           ) -> SnapshotOutcome:

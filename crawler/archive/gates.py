@@ -19,6 +19,10 @@ from scrapy import Request
 logger = logging.getLogger(__name__)
 
 SLOT_META = "palimpsest_slot"  # 'cdx' | 'snapshot'
+ARCHIVE_META = "palimpsest_archive"  # the id of the archive a request is for
+GATE_META = "palimpsest_gate"  # '<archive>/<kind>': each archive's own budget and pauses
+RATE_META = "palimpsest_rate"  # requests per second allowed under that gate (0 = no limit)
+SLOW_DOWN_META = "palimpsest_slow_down"  # statuses that archive answers for 'slow down' (CC: 503)
 SHUTTING_DOWN = "the crawl is stopping"  # IgnoreRequest message of requests cut short by a stop
 
 
@@ -86,7 +90,9 @@ class RateGate:
 
 
 def gate_key(request: Request) -> str | None:
+    """The gate a request waits at: its archive's CDX or snapshot budget (by host for requests
+    that name no archive)."""
     kind = request.meta.get(SLOT_META)
     if not kind:
         return None
-    return f"{urlsplit(request.url).netloc}/{kind}"
+    return request.meta.get(GATE_META) or f"{urlsplit(request.url).netloc}/{kind}"

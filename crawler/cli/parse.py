@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from crawler.archive.client import Archive
+from crawler.archive.registry import LIFTED_CONCURRENCY, parse_archives
 from pipelines.changes.measure import Kind
 from pipelines.payloads import parse_every
 from pipelines.seeds import read_seeds
@@ -31,13 +32,15 @@ def check_out(out: str) -> None:
         raise UsageError(f"--out {out!r}: {str(parent)!r} is a file, not a folder")
 
 
-def check_archive(archive: str) -> None:
-    if archive == "ia":
-        return
+def check_archive(archive) -> None:
+    """One ``--archive`` value, or the list of them (``crawl``: several archives, one history)."""
+    values = archive if isinstance(archive, list) else ([archive] if archive else ["ia"])
     try:
-        Archive(archive)
+        for spec in parse_archives(values):
+            if spec.dialect != "cc":
+                Archive(spec.base)
     except ValueError as exc:
-        raise UsageError(f"--archive {archive!r}: {exc} (or 'ia' for the Internet Archive)") from None
+        raise UsageError(f"{exc}") from None
 
 
 def check_date(option: str, value: str | None) -> str | None:
@@ -97,7 +100,12 @@ def check_seed_file(path: str):
 def crawl_exit_code(summary) -> int:
     """0 all good; 1 some sites failed, or the run was stopped; 3 nothing could be crawled (the
     archive unreachable, or not one CDX answer). ``summary`` is a run's RunSummary."""
-    if summary.archive_unreachable:
+    if len(summary.archives) > 1:  # several archives: one that fails leaves the others' history
+        if all(a.get("failed") for a in summary.archives):
+            return EXIT_NOTHING
+        if summary.failed_archives:
+            return EXIT_SOME_FAILED
+    elif summary.archive_unreachable:
         return EXIT_NOTHING
     if summary.sites_total and not summary.cdx_answered and (summary.errors or summary.failed_sites):
         return EXIT_NOTHING
@@ -106,9 +114,6 @@ def crawl_exit_code(summary) -> int:
     return EXIT_OK
 
 
-# Connections per archive slot when its rate limit is lifted (--cdx-per-minute 0 /
-# --snapshots-per-second 0): what bench/crawl.py measured best on a local pywb.
-LIFTED_CONCURRENCY = {"cdx": 8, "snapshot": 16}
 
 
 def settings_from_args(args) -> dict:
@@ -139,8 +144,10 @@ def settings_from_args(args) -> dict:
 def _add_archive_options(p: argparse.ArgumentParser) -> None:
     """The options `crawl` and `discover` share: the archive, the dates, politeness, settings."""
     p.add_argument("--out", required=True, help="output folder (re-runs are incremental)")
-    p.add_argument("--archive", default="ia",
-                   help="'ia' (web.archive.org, default) or a pywb collection URL")
+    p.add_argument("--archive", action="append",
+                   help="'ia' (web.archive.org, the default), arquivo, ukwa, archive-it, cc (Common "
+                        "Crawl), NAME=URL or a pywb collection URL; give it several times to merge "
+                        "archives into one history")
     p.add_argument("--dialect", choices=["ia", "pywb"], help="force the archive's API dialect")
     p.add_argument("--from", dest="date_from", help="first date, YYYY[MM[DD]]")
     p.add_argument("--to", dest="date_to", help="last date, YYYY[MM[DD]]")

@@ -38,11 +38,6 @@ CLI_DEFAULTS = {"STATS_DUMP": False, "LOGSTATS_INTERVAL": 0}
 _CHATTY_LOGGERS = ("scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler")
 
 
-# Connections per archive slot when its rate limit is lifted (--cdx-per-minute 0 /
-# --snapshots-per-second 0): what bench/crawl.py measured best on a local pywb.
-LIFTED_CONCURRENCY = {"cdx": 8, "snapshot": 16}
-
-
 def _warnings_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
 
@@ -70,7 +65,7 @@ def _summary(crawler) -> RunSummary:
     return reporter.summary or RunSummary(finish_reason=crawler.stats.get_value("finish_reason"))
 
 
-def run_crawl(seeds: str, out: str, archive: str = "ia", date_from: str | None = None,
+def run_crawl(seeds: str, out: str, archive: str | list[str] = "ia", date_from: str | None = None,
               date_to: str | None = None, every: str | None = None,
               settings: dict | None = None) -> RunSummary:
     """Run the history spider in this process and return the run summary (also in
@@ -79,7 +74,8 @@ def run_crawl(seeds: str, out: str, archive: str = "ia", date_from: str | None =
     # archive URL may hold credentials.
     s = project_settings({"PALIMPSEST_OUT": out, **(settings or {})})
     process = crawler_process(s)
-    kwargs = {"seeds": seeds or None, "out": out, "archive": archive}
+    archives = archive if isinstance(archive, list) else [archive]
+    kwargs = {"seeds": seeds or None, "out": out, "archive": " ".join(archives)}
     if date_from:
         kwargs["from"] = date_from
     if date_to:
@@ -126,7 +122,9 @@ def run_discovery(seeds: str, out: str, archive: str, date_from: str | None, dat
         settings = {**settings, "PALIMPSEST_CDX_FRESH_SINCE": started}
     s = project_settings({"PALIMPSEST_OUT": out, **settings})
     process = crawler_process(s)
-    kwargs = {"seeds": seeds, "out": out, "archive": archive, "every": every or "6m"}
+    archives = archive if isinstance(archive, list) else [archive]
+    # discovery reads the first archive; the history crawl of what it found reads them all
+    kwargs = {"seeds": seeds, "out": out, "archive": archives[0], "every": every or "6m"}
     if date_from:
         kwargs["from"] = date_from
     if date_to:
@@ -144,6 +142,7 @@ def run_discovery(seeds: str, out: str, archive: str, date_from: str | None, dat
             seeds_path.write_text(discovered_seeds(Path(out)), encoding="utf-8")
             history = {k: v for k, v in kwargs.items() if k != "every"}
             history["seeds"] = str(seeds_path)
+            history["archive"] = " ".join(archives)
             if every:
                 history["every"] = every
             history_crawler = process.create_crawler("history")
@@ -162,7 +161,8 @@ def cmd_crawl(args) -> int:
     seeds_path = Path(args.seeds)
     check_run_options(args)
     settings = settings_from_args(args)
-    if args.archive == "ia" and not args.contact:
+    args.archive = args.archive or ["ia"]
+    if "ia" in args.archive and not args.contact:
         print("palimpsest: tip: pass --contact EMAIL so the Internet Archive can reach you "
               "(it goes in the User-Agent)", file=sys.stderr)
     if getattr(args, "discover", False):
@@ -195,6 +195,7 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_discover(args) -> int:
+    args.archive = args.archive or ["ia"]
     check_run_options(args)
     settings = settings_from_args(args)
     result = run_discovery(args.seeds, args.out, args.archive, args.date_from, args.date_to,

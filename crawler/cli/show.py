@@ -37,6 +37,24 @@ def failed_sites_lines(summary: RunSummary) -> list[str]:
             + (" ..." if len(failed) > 20 else "")]
 
 
+def archive_lines(s: RunSummary) -> list[str]:
+    """Per archive of a crawl of several: what it answered and found, and what it adds."""
+    if len(s.archives) < 2:
+        return []
+    lines = ["  archives"]
+    for a in s.archives:
+        state = "  FAILED: " + ("nothing listens there" if a.get("unreachable") else
+                                f"{a.get('errors', 0)} error(s), no answer") if a.get("failed") else ""
+        lines.append(f"    {a['label']:<20} CDX {a['cdx_requests']} ({a['cdx_answered']} answered), "
+                     f"captures {a.get('captures', 0)} (+{a['captures_new']}), payloads fetched "
+                     f"{a.get('payloads_served', 0)} (+{a['payloads']}){state}")
+    c = s.coverage
+    if c:
+        lines.append(f"  half-year slots  {c['slots_all_archives']} with every archive, "
+                     f"{c['slots_first_archive']} with {s.archives[0]['label']} alone")
+    return lines
+
+
 def print_summary(s: RunSummary, out: str) -> None:
     corpus = s.corpus
     lines = [
@@ -55,6 +73,7 @@ def print_summary(s: RunSummary, out: str) -> None:
         f"  errors           {s.errors + s.seed_errors}"
         "  (listed in the errors table of corpus.sqlite)",
         *failed_sites_lines(s),
+        *archive_lines(s),
         f"  corpus now       {corpus.get('versions', 0)} versions of {corpus.get('sites', 0)} sites, "
         f"{corpus.get('captures', 0)} captures indexed",
         f"  output           {Path(out).resolve()}/policies, corpus.sqlite",

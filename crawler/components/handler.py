@@ -11,7 +11,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.archive.gates import SHUTTING_DOWN, gate_key
+from crawler.archive.gates import GATE_META, RATE_META, SHUTTING_DOWN, gate_key
 from crawler.components.gate import gate_of
 
 
@@ -35,7 +35,9 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         key = gate_key(request)
         if key:
             if key not in self._configured:
-                rate = self.cdx_rate if key.endswith("/cdx") else self.snapshot_rate
+                rate = request.meta.get(RATE_META)
+                if rate is None:
+                    rate = self.cdx_rate if key.endswith("/cdx") else self.snapshot_rate
                 self.gate.configure(key, rate)
                 self._configured.add(key)
             waited = time.monotonic()
@@ -45,5 +47,8 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
             waited = request.meta["palimpsest_sent_at"] - waited
             if waited > 1:
                 self.stats.inc_value("palimpsest/gate_wait_seconds", int(waited))
-            self.stats.inc_value(f"palimpsest/requests/{key.rsplit('/', 1)[1]}")
+            kind = key.rsplit('/', 1)[1]
+            self.stats.inc_value(f"palimpsest/requests/{kind}")
+            if request.meta.get(GATE_META):
+                self.stats.inc_value(f"palimpsest/archive/{key.rsplit('/', 1)[0]}/requests/{kind}")
         return await super().download_request(request)

@@ -26,7 +26,8 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 
 from crawler.archive.client import is_archived_answer, redact_url
-from crawler.archive.gates import SHUTTING_DOWN, RateGate, gate_key, sleep_unless
+from crawler.archive.gates import (GATE_META, SHUTTING_DOWN, SLOW_DOWN_META, RateGate, gate_key,
+                                   sleep_unless)
 from crawler.components.gate import gate_of
 from pipelines.captures import IA_BASE, payload_digest
 
@@ -142,7 +143,8 @@ class ArchiveRetryMiddleware:
             # the archive's rate limit (which has no Memento-Datetime and no x-ts).
             self.stats.inc_value("palimpsest/archived_429")
             return response
-        if response.status == 429:
+        if response.status == 429 or response.status in request.meta.get(SLOW_DOWN_META, ()):
+            # the archive's 429, or what it answers for 'slow down' (Common Crawl: 503)
             self.stats.inc_value("palimpsest/rate_limited_429")
             state = self.gate.state(key)
             sent_at = request.meta.get("palimpsest_sent_at", float("inf"))
@@ -154,9 +156,9 @@ class ArchiveRetryMiddleware:
                 state.pause_started = self.gate.clock()
                 self.gate.pause(key, pause)
                 self.stats.inc_value("palimpsest/pause_seconds", int(pause))
-                logger.warning("Archive answered 429 Too Many Requests for %s: pausing %s for "
-                               "%.0f s", request.url, key, pause)
-            return self._retry(request, "palimpsest_429", "429") or response
+                logger.warning("Archive answered %d (slow down) for %s: pausing %s for %.0f s",
+                               response.status, request.url, key, pause)
+            return self._retry(request, "palimpsest_429", str(response.status)) or response
         self._success(key)
         if response.status >= 500:
             retry = self._retry(request, "palimpsest_retry", f"HTTP {response.status}")
@@ -206,6 +208,9 @@ class ArchiveRetryMiddleware:
         retry = self._retry(request, "palimpsest_refused", "connection refused", self.refused_retries)
         if retry is None:
             self.stats.inc_value("palimpsest/archive_unreachable")
+            if request.meta.get(GATE_META):
+                self.stats.inc_value(
+                    f"palimpsest/archive/{request.meta[GATE_META].rsplit('/', 1)[0]}/unreachable")
             logger.error("Nothing listens at %s (connection refused %d times): is the archive "
                          "running? Giving up on %s", host, self.refused_retries + 1,
                          redact_url(request.url))
@@ -239,8 +244,10 @@ class ArchiveOnlyMiddleware:
         return mw
 
     def process_request(self, request: Request, spider=None):
-        archive = getattr(self.crawler.spider, "archive", None)
-        if archive is not None and not archive.owns(request.url):
+        spider = self.crawler.spider
+        archive = getattr(spider, "archive", None)
+        owns = getattr(spider, "owns", None) or (archive.owns if archive is not None else None)
+        if owns is not None and not owns(request.url):
             self.stats.inc_value("palimpsest/refused_offsite")
             logger.error("Refusing to contact %s: not the configured archive %s", request.url,
                          archive.base)

@@ -28,6 +28,21 @@ _COUNTED = ("captures_new", "redirects_followed", "rate_limited_429", "connectio
             "seed_errors", "versions_written", *_STATS)
 
 
+def archive_figures(src, stats: dict) -> dict:
+    """One archive's figures of this run from its ``palimpsest/archive/<slug>/*`` stats."""
+    get = lambda k: stats.get(f"palimpsest/archive/{src.spec.slug}/{k}", 0)  # noqa: E731
+    figures = {"archive": src.id, "label": src.spec.label, "cdx_requests": get("requests/cdx"),
+               "cdx_answered": get("cdx_answered"), "snapshot_requests": get("requests/snapshot"),
+               "captures_new": get("captures_new"), "captures_seen": get("captures_seen"),
+               "payloads": get("payloads"), "errors": get("errors"),
+               "unreachable": bool(get("unreachable"))}
+    # an archive that could not be read this run: nothing listens, its list of crawls failed,
+    # or it answered not one query of the many asked with errors
+    figures["failed"] = bool(figures["unreachable"] or get("failed") or (
+        figures["errors"] and not figures["cdx_answered"]))
+    return figures
+
+
 class ProgressReporter:
     def __init__(self, crawler, interval: float):
         self.crawler = crawler
@@ -59,6 +74,7 @@ class ProgressReporter:
         f.live_checked = get("live_changed") + get("live_unchanged") + get("live_http_error")
         f.failed_sites = sorted(getattr(spider, "failed_sites", ()))
         f.elapsed_s = round(time.time() - self.started, 1)
+        f.archives = [archive_figures(src, stats) for src in getattr(spider, "sources", ())]
         return f
 
     def report(self, spider):
@@ -79,6 +95,11 @@ class ProgressReporter:
             reads = corpus.summary_recorder
             f.corpus = reads.counts()
             f.blocked = [{"site": s, "url": u, "archive_said": m} for s, u, m in reads.blocked_urls()]
+            if f.archives:
+                held, served, f.coverage = reads.archive_figures(f.archives[0]["archive"])
+                for a in f.archives:
+                    a["captures"] = held.get(a["archive"], (0, 0))[0]
+                    a["payloads_served"], a["texts_served"] = served.get(a["archive"], (0, 0))
             f.write(reads.out)
         self.summary = f
         logger.info("summary: %s", json.dumps(f.as_dict()))

@@ -45,6 +45,14 @@ class RunSummary:
     finish_reason: str | None = None
     corpus: dict = field(default_factory=dict)
     blocked: list[dict] = field(default_factory=list)
+    # per archive of the crawl: this run's requests and finds, the corpus's captures and payloads
+    archives: list[dict] = field(default_factory=list)
+    # half-year slots with a text capture: in the crawl's first archive, in every archive
+    coverage: dict = field(default_factory=dict)
+
+    @property
+    def failed_archives(self) -> list[dict]:
+        return [a for a in self.archives if a.get("failed")]
 
     FILE = "last_run.json"
 

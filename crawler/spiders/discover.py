@@ -20,8 +20,8 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.archive.client import Answer, CdxFormatError, archive_for_crawl
-from crawler.archive.gates import SLOT_META
+from crawler.archive.client import Answer, CdxFormatError
+from crawler.archive.registry import sources_for_crawl, user_agent_headers
 from crawler.discovery import Found, LinkCandidate, find_policy_links, is_parked, is_soft_404, page_text
 from pipelines.captures import CdxRecord, Outcome, dedupe_records, payload_digest
 from pipelines.classify.model import classify
@@ -145,8 +145,12 @@ class DiscoverSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.archive, spider.request_headers = archive_for_crawl(spider.archive_arg,
-                                                                   spider.dialect_arg, s)
+        spider.source = sources_for_crawl(spider.archive_arg, spider.dialect_arg, s)[0]
+        if spider.source.client.dialect == "cc":
+            raise ValueError("discovery reads a Wayback archive's homepage captures: give a Wayback "
+                             "archive first (Common Crawl can be a further --archive)")
+        spider.archive = spider.source.client
+        spider.request_headers = spider.source.headers(user_agent_headers(s))
         spider.out = Path(spider.out_arg or s["PALIMPSEST_OUT"])
         spider.threshold = s.getfloat("PALIMPSEST_POLICY_THRESHOLD")
         return spider
@@ -154,7 +158,7 @@ class DiscoverSpider(scrapy.Spider):
     def _request(self, target: str, callback, slot: str, **meta) -> scrapy.Request:
         return scrapy.Request(target, callback=callback, errback=self.failed, dont_filter=True,
                               headers=self.request_headers,
-                              meta={SLOT_META: slot, "download_slot": f"wayback-{slot}",
+                              meta={**self.source.meta(slot),
                                     "handle_httpstatus_all": True, "dont_redirect": True, **meta})
 
     async def start(self):
@@ -383,7 +387,8 @@ class DiscoverSpider(scrapy.Spider):
                 store.add_seed(site, url)
                 planned, new = store.plan_captures(site, url, entry.records)
                 handed["captures"] += len(new)
-                store.cdx_checked(site, url, max((r.timestamp for r in entry.records), default=None))
+                store.cdx_checked(site, url, max((r.timestamp for r in entry.records), default=None),
+                                  self.source.id)
                 handed["urls"] += 1
                 keys = {(p.record.timestamp, p.record.url, p.record.digest): p.payload_key
                         for p in planned}
@@ -394,7 +399,8 @@ class DiscoverSpider(scrapy.Spider):
                     store.record_fetch(Fetch(key, rec.timestamp, rec.url, rec.status, rec.digest,
                                              Outcome.TEXT, http_status=200,
                                              text_hash=extracted.text_hash, digest_ok=digest_ok,
-                                             extracted=extracted, sites=(site,)))
+                                             extracted=extracted, sites=(site,),
+                                             archive=self.source.id))
                     handed["payloads"] += 1
         finally:
             store.close()

@@ -17,9 +17,14 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 
-from crawler.archive.client import (Answer, CdxFormatError, archive_for_crawl, edge_second,
+from crawler.archive.client import (Answer, CdxFormatError, SnapshotOutcome, edge_second,
                                     is_blocked_cdx_answer)
-from crawler.archive.gates import SHUTTING_DOWN, SLOT_META
+from crawler.archive.commoncrawl import (PAGE_CHECK, RecordError, crawls_between, index_url,
+                                         num_pages, parse_collinfo, parse_index, read_record,
+                                         record_request)
+from crawler.archive.gates import ARCHIVE_META, SHUTTING_DOWN
+from crawler.archive.registry import (LIFTED_CONCURRENCY, Source, sources_for_crawl,
+                                      user_agent_headers)
 from crawler.components.middlewares import RAW_DIGEST_META, clean_retry
 from crawler.corpus import Corpus
 from crawler.distributed.queue import LEASE_META
@@ -84,13 +89,17 @@ class HistorySpider(scrapy.Spider):
         self.run_id = uuid.uuid4().hex[:12]
         self.sweep: list[tuple[str, str, int]] = []  # (site, url, hops) to check when idle
         self.failed_sites: set[str] = set()  # sites with an error in this run (exit code 1)
+        self.cc_waiting: list[tuple[Source, str, str, int]] = []  # until collinfo.json is read
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.archive, spider.request_headers = archive_for_crawl(spider.archive_arg,
-                                                                   spider.dialect_arg, s)
+        spider.sources = sources_for_crawl(spider.archive_arg, spider.dialect_arg, s)
+        spider.by_id = {src.id: src for src in spider.sources}
+        spider.archive = spider.sources[0].client  # the crawl's first archive
+        spider.request_headers = user_agent_headers(s)
+        spider.declare_slots(s)
         spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS")
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES")
         spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS")
@@ -103,6 +112,34 @@ class HistorySpider(scrapy.Spider):
         spider.recorder = spider.corpus.recorder
         crawler.signals.connect(spider.sweep_when_idle, signal=signals.spider_idle)
         return spider
+
+    def declare_slots(self, settings) -> None:
+        """One CDX and one snapshot download slot per archive, so one archive's queue or pause
+        never holds another's (the first archive keeps the slots of a one-archive crawl)."""
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for src in self.sources[1:]:
+            for kind, usual in (("cdx", 1), ("snapshot", 4)):
+                conc = LIFTED_CONCURRENCY[kind] if src.rate(kind) <= 0 else usual
+                slots.setdefault(src.slot(kind), {"concurrency": conc, "delay": 0, "jitter": 0})
+        try:
+            settings.set("DOWNLOAD_SLOTS", slots, priority=settings.getpriority("DOWNLOAD_SLOTS"))
+        except TypeError:  # settings already frozen (a spider made after the crawl started)
+            logger.debug("DOWNLOAD_SLOTS frozen: the other archives share Scrapy's default slots")
+
+    def owns(self, url: str) -> bool:
+        """Whether ``url`` is an address of one of the crawl's archives."""
+        return any(src.client.owns(url) for src in self.sources)
+
+    def headers_for(self, src: Source) -> dict:
+        return src.headers(self.request_headers)
+
+    def archive_meta(self, src: Source, kind: str) -> dict:
+        return src.meta(kind)
+
+    def count(self, src: Source, name: str, n: int = 1) -> None:
+        """A ``palimpsest/archive/<archive>/<name>`` stat (the summary's per-archive figures)."""
+        if n:
+            self.crawler.stats.inc_value(f"palimpsest/archive/{src.spec.slug}/{name}", n)
 
     # -- start -------------------------------------------------------------------------------
     async def start(self):
@@ -122,6 +159,8 @@ class HistorySpider(scrapy.Spider):
             logger.error("Bad seed line: %s", err)
             self.crawler.stats.inc_value("palimpsest/seed_errors")
             self.recorder.log_error(None, None, None, str(err))
+        # The archives, in the order given: how each one's captures are named and linked.
+        self.recorder.record_archives([src.spec.row(src.rank) for src in self.sources])
         # Finish what a killed run left: versions of sites whose index changed.
         w = self.recorder.complete_interrupted()
         if w:
@@ -142,8 +181,16 @@ class HistorySpider(scrapy.Spider):
             state["unfinished"] = True
         sites = {s.site for s in seeds}
         self.progress.sites_total = len(sites)
-        logger.info("Crawling %d site(s), %d policy URL(s) from %r (%s) into %s", len(sites),
-                    len(seeds), self.archive.base, self.archive.dialect, self.recorder.out)
+        logger.info("Crawling %d site(s), %d policy URL(s) from %s into %s", len(sites),
+                    len(seeds), ", ".join(f"{src.client.base!r} ({src.client.dialect})"
+                                          for src in self.sources), self.recorder.out)
+        for src in self.sources:
+            if src.client.dialect == "cc":  # its crawls first: one index per crawl
+                yield scrapy.Request(
+                    src.client.collinfo_url, callback=self.parse_collinfo, errback=self.request_failed,
+                    dont_filter=True, priority=5, headers=self.headers_for(src),
+                    meta={**self.archive_meta(src, "cdx"), "handle_httpstatus_all": True,
+                          "site": "", RUN_META: self.run_id})
         for seed in seeds:
             for request in self.requests_for_seed(seed):
                 yield request
@@ -154,23 +201,41 @@ class HistorySpider(scrapy.Spider):
 
     def requests_for_seed(self, seed: Seed):
         self.recorder.add_seed(seed.site, seed.url)
-        for url, hops, last_ts in self.recorder.site_urls(seed.site):
+        for url, hops, _ in self.recorder.site_urls(seed.site):
             if (seed.site, url) in self.queried:
                 continue
-            if self.fresh_since and self.recorder.cdx_checked_since(seed.site, url, self.fresh_since):
-                # listed moments ago (crawl --discover handed the rows over): fetch what is missing
-                self.queried.add((seed.site, url))
-                self.crawler.stats.inc_value("palimpsest/cdx_reused")
-                yield from self.unfetched_requests(seed.site, url, hops)
-                continue
-            blocked = self.recorder.blocked(seed.site, url, self.blocked_recheck_days)
-            if blocked:
-                self.crawler.stats.inc_value("palimpsest/urls_blocked")
-                logger.info("Not querying %s (site %s): the archive blocks it (%s); checked again "
-                            "after %d days", url, seed.site, blocked, self.blocked_recheck_days)
-                continue
+            self.queried.add((seed.site, url))
+            if getattr(self, "state", None) is not None:
+                self.state["queried"].add((seed.site, url))
             yield from self.unfetched_requests(seed.site, url, hops)
-            yield self.cdx_request(seed.site, url, hops, last_ts)
+            for src in self.sources:
+                yield from self.listing_requests(src, seed.site, url, hops)
+
+    def listing_requests(self, src: Source, site: str, url: str, hops: int):
+        """The CDX queries of ``url`` in one archive: from the last capture it listed; none
+        while it blocks the URL; one per Common Crawl crawl not asked yet."""
+        if (src.rank == 0 and self.fresh_since
+                and self.recorder.cdx_checked_since(site, url, self.fresh_since, src.id)):
+            # listed moments ago (crawl --discover handed the rows over): fetch what is missing
+            self.crawler.stats.inc_value("palimpsest/cdx_reused")
+            return
+        blocked = self.recorder.blocked(site, url, self.blocked_recheck_days, src.id)
+        if blocked:
+            self.crawler.stats.inc_value("palimpsest/urls_blocked")
+            logger.info("Not querying %s (site %s): %s blocks it (%s); checked again after %d "
+                        "days", url, site, src.spec.label, blocked, self.blocked_recheck_days)
+            return
+        if src.client.dialect == "cc":
+            if src.client.crawls is None:
+                self.cc_waiting.append((src, site, url, hops))
+                return
+            asked = self.recorder.checked_in(site, url, "cc:")
+            for crawl in crawls_between(src.client.crawls, self.from_ts, self.to_ts):
+                if crawl.state_key not in asked:
+                    yield self.index_request(src, crawl, site, url, hops)
+            return
+        last_ts = next((lt for u, _, lt in self.recorder.site_urls(site, src.id) if u == url), None)
+        yield self.cdx_request(site, url, hops, last_ts, src=src)
 
     def unfetched_requests(self, site: str, url: str, hops: int):
         """Fetches for the payloads an earlier run listed but did not fetch."""
@@ -179,8 +244,10 @@ class HistorySpider(scrapy.Spider):
 
     # -- CDX -----------------------------------------------------------------------------------
     def cdx_request(self, site: str, url: str, hops: int, last_ts: str | None = None,
-                    resume_key: str | None = None, edge: str | None = None) -> scrapy.Request:
+                    resume_key: str | None = None, edge: str | None = None,
+                    src: Source | None = None) -> scrapy.Request:
         """A CDX query of ``url`` (from the last timestamp seen); ``edge`` asks one second again."""
+        src = src or self.sources[0]
         self.queried.add((site, url))
         if getattr(self, "state", None) is not None:
             self.state["queried"].add((site, url))
@@ -190,15 +257,115 @@ class HistorySpider(scrapy.Spider):
             from_ts = to_ts = edge
         self.progress.add(site)
         return scrapy.Request(
-            self.archive.cdx_url(url, from_ts, to_ts, resume_key),
+            src.client.cdx_url(url, from_ts, to_ts, resume_key),
             callback=self.parse_cdx, errback=self.request_failed, dont_filter=True, priority=0,
-            headers=self.request_headers,
-            meta={SLOT_META: "cdx", "download_slot": "wayback-cdx", "handle_httpstatus_all": True,
+            headers=self.headers_for(src),
+            meta={**self.archive_meta(src, "cdx"), "handle_httpstatus_all": True,
                   "site": site, "query_url": url, "hops": hops, "from_ts": from_ts,
                   "palimpsest_edge": edge, RUN_META: self.run_id})
 
+    # -- Common Crawl: crawls, then one index per crawl -----------------------------------------
+    def parse_collinfo(self, response: Response):
+        src = self.by_id[response.meta[ARCHIVE_META]]
+        try:
+            if response.status != 200:
+                raise CdxFormatError(f"HTTP {response.status}")
+            crawls = parse_collinfo(response.body)
+        except CdxFormatError as exc:
+            retry = self.retry(response, f"unreadable list of crawls ({exc})")
+            if retry:
+                yield retry
+                return
+            self.archive_failed(src, f"{src.client.collinfo_url} gave no list of crawls ({exc})")
+            return
+        self.count(src, "cdx_answered")
+        self.crawler.stats.inc_value("palimpsest/cdx_answered")
+        src.client.crawls = crawls
+        chosen = crawls_between(crawls, self.from_ts, self.to_ts)
+        logger.info("%s: %d crawl(s), %d in the dates asked", src.spec.label, len(crawls), len(chosen))
+        waiting, self.cc_waiting = [w for w in self.cc_waiting if w[0] is src], \
+            [w for w in self.cc_waiting if w[0] is not src]
+        for _, site, url, hops in waiting:
+            yield from self.listing_requests(src, site, url, hops)
+
+    def archive_failed(self, src: Source, message: str) -> None:
+        """An archive that cannot be read at all this run: the sites waiting for it fail (the
+        others' archives go on), the summary names it."""
+        self.count(src, "failed")
+        waiting = [w for w in self.cc_waiting if w[0] is src]
+        self.cc_waiting = [w for w in self.cc_waiting if w[0] is not src]
+        logger.error("%s: %s; its captures are asked again on the next run", src.spec.label, message)
+        for _, site, url, _ in waiting:
+            self.error(site, url, None, f"{src.spec.label}: {message}", src=src)
+        if not waiting:
+            self.error(None, None, None, f"{src.spec.label}: {message}", src=src)
+
+    def index_request(self, src: Source, crawl, site: str, url: str, hops: int, page: int | None = 0,
+                      count_pages: bool = False) -> scrapy.Request:
+        self.progress.add(site)
+        return scrapy.Request(
+            index_url(crawl, url, self.from_ts, self.to_ts, page, count_pages),
+            callback=self.parse_index, errback=self.request_failed, dont_filter=True, priority=0,
+            headers=self.headers_for(src),
+            meta={**self.archive_meta(src, "cdx"), "handle_httpstatus_all": True, "site": site,
+                  "query_url": url, "hops": hops, "palimpsest_crawl": crawl,
+                  "palimpsest_page": page, "palimpsest_count_pages": count_pages,
+                  RUN_META: self.run_id})
+
+    def parse_index(self, response: Response):
+        """One Common Crawl index's answer for a URL: captures planned like any CDX rows."""
+        site, url, hops = response.meta["site"], response.meta["query_url"], response.meta["hops"]
+        crawl, src = response.meta["palimpsest_crawl"], self.by_id[response.meta[ARCHIVE_META]]
+        self.restored(response.meta)
+        try:
+            if response.status not in (200, 404):
+                self.error(site, url, None, f"{src.spec.label} index {crawl.id} answered HTTP "
+                           f"{response.status}; the URL will be queried again on the next run", src=src)
+                return
+            self.crawler.stats.inc_value("palimpsest/cdx_answered")
+            self.count(src, "cdx_answered")
+            if response.meta.get("palimpsest_count_pages"):
+                try:
+                    pages = num_pages(response.body) if response.status == 200 else 0
+                except CdxFormatError as exc:
+                    self.error(site, url, None, f"{crawl.id}: {exc}", src=src)
+                    return
+                for page in range(1, pages):
+                    yield self.index_request(src, crawl, site, url, hops, page)
+                return
+            page = parse_index(crawl, response.status, response.body)
+            if page.errors:
+                retry = self.retry(response, f"{len(page.errors)} malformed index line(s)")
+                if retry:
+                    yield retry
+                    return
+                for problem in page.errors:
+                    self.error(site, url, None, f"skipped a malformed {crawl.id} line: {problem}", src=src)
+            yield from self.plan(src, site, url, hops, page.records, crawl.state_key,
+                                 response.meta.get(LEASE_META))
+            if response.meta.get("palimpsest_page") == 0 and len(page.records) >= PAGE_CHECK:
+                yield self.index_request(src, crawl, site, url, hops, None, count_pages=True)
+        finally:
+            self.progress.done(site)
+
+    def plan(self, src: Source, site: str, url: str, hops: int, rows, state_key: str,
+             lease: str | None = None):
+        """Store one archive's listing of ``url`` and fetch the payloads no archive served yet."""
+        records = [r for r in dedupe_records(rows)
+                   if (not self.from_ts or r.timestamp >= self.from_ts)
+                   and (not self.to_ts or r.timestamp <= self.to_ts)]
+        _, new = self.recorder.plan_captures(site, url, records)
+        self.crawler.stats.inc_value("palimpsest/captures_new", len(new))
+        self.crawler.stats.inc_value("palimpsest/captures_seen", len(records))
+        self.count(src, "captures_new", len(new))
+        self.count(src, "captures_seen", len(records))
+        self.recorder.cdx_checked(site, url, max((r.timestamp for r in records), default=None),
+                                  state_key)
+        yield from self.fetch_requests(site, hops, new, lease)
+
     def parse_cdx(self, response: Response):
         site, url, hops = response.meta["site"], response.meta["query_url"], response.meta["hops"]
+        src = self.by_id.get(response.meta.get(ARCHIVE_META)) or self.sources[0]
         self.restored(response.meta)
         try:
             blocked = is_blocked_cdx_answer(response.status, response.body)
@@ -206,23 +373,24 @@ class HistorySpider(scrapy.Spider):
                 # The archive excludes this URL: recorded (with its wording) and not asked again
                 # on every run; the summary reports it.
                 self.crawler.stats.inc_value("palimpsest/urls_blocked")
-                self.recorder.set_blocked(site, url, blocked)
-                logger.warning("The archive blocks %s (site %s): %s", url, site, blocked)
+                self.recorder.set_blocked(site, url, blocked, src.id)
+                logger.warning("%s blocks %s (site %s): %s", src.spec.label, url, site, blocked)
                 return
             if response.status != 200:
                 self.error(site, url, None, f"CDX query answered HTTP {response.status}; "
-                           "the URL will be queried again on the next run")
+                           "the URL will be queried again on the next run", src=src)
                 return
             self.crawler.stats.inc_value("palimpsest/cdx_answered")
+            self.count(src, "cdx_answered")
             try:
-                page = self.archive.parse_cdx(response.body)
+                page = src.client.parse_cdx(response.body)
             except CdxFormatError as exc:
                 retry = self.retry(response, f"unreadable CDX answer ({exc})")
                 if retry:
                     yield retry
                 else:
                     self.error(site, url, None, f"unreadable CDX answer ({exc}); nothing stored, "
-                               "re-run the same command to retry")
+                               "re-run the same command to retry", src=src)
                 return
             if page.errors:
                 # A damaged answer (a proxy, a truncated transfer) is asked again before any row
@@ -232,18 +400,9 @@ class HistorySpider(scrapy.Spider):
                     yield retry
                     return
                 for problem in page.errors:
-                    self.error(site, url, None, f"skipped a malformed CDX row: {problem}")
-            records = [r for r in dedupe_records(page.records)
-                       if (not self.from_ts or r.timestamp >= self.from_ts)
-                       and (not self.to_ts or r.timestamp <= self.to_ts)]
-            _, new = self.recorder.plan_captures(site, url, records)
-            self.crawler.stats.inc_value("palimpsest/captures_new", len(new))
-            self.crawler.stats.inc_value("palimpsest/captures_seen", len(records))
-            if records:
-                self.recorder.cdx_checked(site, url, max(r.timestamp for r in records))
-            else:
-                self.recorder.cdx_checked(site, url, None)
-            yield from self.fetch_requests(site, hops, new, response.meta.get(LEASE_META))
+                    self.error(site, url, None, f"skipped a malformed CDX row: {problem}", src=src)
+            yield from self.plan(src, site, url, hops, page.records, src.id,
+                                 response.meta.get(LEASE_META))
             if page.resume_key:
                 edge = response.meta.get("palimpsest_edge")
                 if not edge:
@@ -251,9 +410,9 @@ class HistorySpider(scrapy.Spider):
                     last = edge_second(page.records, page.resume_key)
                     if last:
                         self.crawler.stats.inc_value("palimpsest/cdx_edge_queries")
-                        yield self.cdx_request(site, url, hops, edge=last)
+                        yield self.cdx_request(site, url, hops, edge=last, src=src)
                 yield self.cdx_request(site, url, hops, response.meta.get("from_ts"),
-                                       page.resume_key, edge=edge)
+                                       page.resume_key, edge=edge, src=src)
         finally:
             self.progress.done(site)
 
@@ -287,22 +446,30 @@ class HistorySpider(scrapy.Spider):
             rec, key = p.record, p.payload_key
             if key not in allowed or key in self.scheduled_keys:
                 continue
+            src = self.by_id.get(rec.archive) or self.sources[0]
             if not p.is_textual:
                 # Images and other binaries: indexed, not fetched (no text to extract).
                 self.scheduled_keys.add(key)
                 self.recorder.record_fetch(Fetch(
                     key, rec.timestamp, rec.url, rec.status, rec.digest, Outcome.NO_TEXT,
-                    sites=(site,), reason=f"not a text type ({p.mimetype}): skipped without fetching"))
+                    sites=(site,), reason=f"not a text type ({p.mimetype}): skipped without fetching",
+                    archive=src.id))
                 self.crawler.stats.inc_value("palimpsest/skipped_not_text")
                 continue
+            if src.client.dialect == "cc":
+                if not rec.locator:
+                    continue  # a Common Crawl row without its record's place: never fetchable
+                target, extra = record_request(src.client.data, rec.locator)
+                headers = {**self.headers_for(src), **extra}
+            else:
+                target, headers = src.client.snapshot_url(rec.timestamp, rec.url), self.headers_for(src)
             self.scheduled_keys.add(key)
             self.crawler.stats.inc_value("palimpsest/fetch_scheduled")
             self.progress.add(site)
             yield scrapy.Request(
-                self.archive.snapshot_url(rec.timestamp, rec.url),
-                callback=self.parse_snapshot, errback=self.request_failed, dont_filter=True,
-                priority=10, headers=self.request_headers,
-                meta={SLOT_META: "snapshot", "download_slot": "wayback-snapshot",
+                target, callback=self.parse_snapshot, errback=self.request_failed, dont_filter=True,
+                priority=10, headers=headers,
+                meta={**self.archive_meta(src, "snapshot"),
                       "handle_httpstatus_all": True, "dont_redirect": True, "site": site,
                       "hops": hops, "palimpsest_capture": (key, rec.timestamp, rec.url, rec.status,
                                                            rec.digest), RUN_META: self.run_id})
@@ -326,17 +493,42 @@ class HistorySpider(scrapy.Spider):
         finally:
             self.progress.done(site)
 
+    def read_answer(self, src: Source, response: Response, ts: str):
+        """(outcome, archived status, headers, body, digest of the body as received) of a
+        snapshot answer; None when a Common Crawl range answer holds no readable record."""
+        headers = [(k.decode("latin-1"), v.decode("latin-1"))
+                   for k, vs in response.headers.items() for v in vs]
+        if src.client.dialect != "cc":
+            outcome = src.client.classify_snapshot(response.status,
+                                                   response.headers.to_unicode_dict(), ts)
+            return outcome, response.status, headers, response.body, response.meta.get(RAW_DIGEST_META)
+        if response.status == 404 or response.status == 416:
+            return SnapshotOutcome(Answer.MISSING, response.status), response.status, headers, b"", None
+        if response.status not in (200, 206):
+            return SnapshotOutcome(Answer.ERROR, response.status), response.status, headers, b"", None
+        try:
+            record = read_record(response.body)
+        except RecordError as exc:
+            return SnapshotOutcome(Answer.ERROR, response.status, reason=str(exc)), \
+                response.status, headers, b"", None
+        location = next((v for k, v in record.headers if k.lower() == "location"), None)
+        if 300 <= record.status < 400 and location:
+            outcome = SnapshotOutcome(Answer.ARCHIVED_REDIRECT, record.status, ts, location)
+        else:
+            outcome = SnapshotOutcome(Answer.ARCHIVED, record.status, ts)
+        return outcome, record.status, record.headers, record.body, record.digest
+
     def _parse_snapshot(self, response, site, hops, key, ts, url, status, digest):
-        outcome = self.archive.classify_snapshot(response.status, response.headers.to_unicode_dict(), ts)
+        src = self.by_id.get(response.meta.get(ARCHIVE_META)) or self.sources[0]
+        outcome, answered, headers, body, raw = self.read_answer(src, response, ts)
         item = Payload(site=site, payload_key=key, timestamp=ts, url=url, status=status,
-                       digest=digest, outcome=Outcome.PAYLOAD, http_status=response.status,
-                       size=len(response.body), source=response.url,
-                       headers=[(k.decode("latin-1"), v.decode("latin-1"))
-                                for k, vs in response.headers.items() for v in vs])
-        if outcome.kind == Answer.ARCHIVED and 200 <= response.status < 300:
-            raw = response.meta.get(RAW_DIGEST_META)
+                       digest=digest, outcome=Outcome.PAYLOAD, http_status=answered,
+                       size=len(body), source=response.url, headers=headers, archive=src.id)
+        if outcome.kind in (Answer.ARCHIVED, Answer.ARCHIVED_REDIRECT):
+            self.count(src, "payloads")
+        if outcome.kind == Answer.ARCHIVED and 200 <= answered < 300:
             # the body as received; hashed again only if decompression changed it
-            got = raw if raw == digest else payload_digest(response.body)
+            got = raw if raw == digest else payload_digest(body)
             ok = digest in (raw, got) if digest else None
             if ok is False:
                 # A body whose SHA-1 differs from the CDX digest is asked for once more. The same
@@ -354,7 +546,7 @@ class HistorySpider(scrapy.Spider):
                 elif first != got:
                     self.error(site, url, ts, f"two fetches of this capture gave different bodies, "
                                f"neither matching its CDX digest {digest} (damaged transfer?); "
-                               "nothing stored, re-run the same command to retry")
+                               "nothing stored, re-run the same command to retry", src=src)
                     return
                 self.crawler.stats.inc_value("palimpsest/digest_mismatch_kept")
                 logger.info("Capture of %s at %s: the archive serves the same body twice, not "
@@ -363,13 +555,13 @@ class HistorySpider(scrapy.Spider):
             reason = None
             if outcome.memento_datetime and outcome.memento_datetime != ts:
                 reason = f"archive served the capture of {outcome.memento_datetime}"
-            ctype = (response.headers.get("Content-Type") or
-                     response.headers.get("X-Archive-Orig-Content-Type") or b"").decode("latin-1")
+            found = {k.lower(): v for k, v in reversed(headers)}
+            ctype = found.get("content-type") or found.get("x-archive-orig-content-type") or ""
             item.body, item.content_type, item.digest_ok, item.reason = \
-                response.body, ctype or None, ok, reason
+                body, ctype or None, ok, reason
             yield item
         elif outcome.kind == Answer.ARCHIVED:
-            item.outcome, item.reason = Outcome.HTTP_STATUS, f"archived HTTP {response.status}"
+            item.outcome, item.reason = Outcome.HTTP_STATUS, f"archived HTTP {answered}"
             yield item
         elif outcome.kind == Answer.ARCHIVED_REDIRECT:
             target = urljoin(url, outcome.location or "")
@@ -378,8 +570,8 @@ class HistorySpider(scrapy.Spider):
             yield from self.follow_redirect(site, url, ts, target, hops)
         elif outcome.kind == Answer.ARCHIVE_REDIRECT:
             self.crawler.stats.inc_value("palimpsest/archive_redirects")
-            logger.warning("The archive redirected the capture of %s at %s (site %s) to another "
-                           "capture (%s); recorded, not followed", url, ts, site,
+            logger.warning("%s redirected the capture of %s at %s (site %s) to another "
+                           "capture (%s); recorded, not followed", src.spec.label, url, ts, site,
                            outcome.location_timestamp or outcome.location)
             item.outcome, item.location, item.location_timestamp = (
                 Outcome.ARCHIVE_REDIRECT, outcome.location, outcome.location_timestamp)
@@ -396,8 +588,9 @@ class HistorySpider(scrapy.Spider):
             item.reason = outcome.reason or f"the archive refused it (HTTP {response.status})"
             yield item
         else:  # Answer.ERROR (or RATE_LIMITED after the retries): the archive's own failure
-            self.error(site, url, ts, f"the archive answered HTTP {response.status} for {url} at "
-                       f"{ts}; nothing stored, it will be fetched again on the next run")
+            why = f" ({outcome.reason})" if outcome.reason else ""
+            self.error(site, url, ts, f"{src.spec.label} answered HTTP {response.status}{why} for "
+                       f"{url} at {ts}; nothing stored, it will be fetched again on the next run", src=src)
 
     def follow_redirect(self, site: str, url: str, ts: str, target: str, hops: int):
         if urlsplit(target).scheme not in ("http", "https") or target == url:
@@ -416,10 +609,11 @@ class HistorySpider(scrapy.Spider):
         self.recorder.add_url(site, target, url, ts, hops + 1)
         if (site, target) in self.queried:
             return
+        self.queried.add((site, target))
         self.crawler.stats.inc_value("palimpsest/redirects_followed")
         logger.info("Policy of %s moved: %s -> %s (archived redirect at %s)", site, url, target, ts)
-        last = next((lt for u, _, lt in self.recorder.site_urls(site) if u == target), None)
-        yield self.cdx_request(site, target, hops + 1, last)
+        for src in self.sources:  # the new URL's captures in every archive
+            yield from self.listing_requests(src, site, target, hops + 1)
 
     # -- JOBDIR ---------------------------------------------------------------------------------
     def restored(self, meta: dict) -> None:
@@ -445,8 +639,11 @@ class HistorySpider(scrapy.Spider):
             state.update(unfinished=False, queried=set())
 
     # -- errors -----------------------------------------------------------------------------------
-    def error(self, site: str | None, url: str | None, ts: str | None, message: str) -> None:
+    def error(self, site: str | None, url: str | None, ts: str | None, message: str,
+              src: Source | None = None) -> None:
         self.crawler.stats.inc_value("palimpsest/errors")
+        if src is not None:
+            self.count(src, "errors")
         if site:
             self.failed_sites.add(site)
         where = " ".join(filter(None, [f"site {site}" if site else None, url,
@@ -462,12 +659,18 @@ class HistorySpider(scrapy.Spider):
             if site:
                 self.progress.done(site)
             return
+        if request.callback == self.parse_collinfo:
+            src = self.by_id[request.meta[ARCHIVE_META]]
+            self.archive_failed(src, f"its list of crawls could not be read "
+                                f"({failure.getErrorMessage() or failure.type.__name__})")
+            return
         capture = request.meta.get("palimpsest_capture")
         url = capture[2] if capture else request.meta.get("query_url")
         ts = capture[1] if capture else None
         what = "snapshot" if capture else "CDX query"
         self.restored(request.meta)
         self.error(site, url, ts, f"{what} failed: {failure.getErrorMessage() or failure.type.__name__} "
-                   "(nothing was stored for it; re-run the same command to retry)")
+                   "(nothing was stored for it; re-run the same command to retry)",
+                   src=self.by_id.get(request.meta.get(ARCHIVE_META)))
         if site:
             self.progress.done(site)

@@ -39,7 +39,8 @@ def record_payload(recorder: Recorder, item: Payload) -> Outcome:
         digest_ok=item.digest_ok, size=item.size,
         extracted=item.extracted if outcome == Outcome.TEXT else None,
         sites=tuple(recorder.sites_of_key(item.payload_key) or [item.site]),
-        snapshot=item.snapshot, snapshot_kind=item.snapshot_kind, keep=item.keep))
+        snapshot=item.snapshot, snapshot_kind=item.snapshot_kind, keep=item.keep,
+        archive=item.archive))
     return outcome
 
 

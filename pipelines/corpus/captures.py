@@ -22,10 +22,12 @@ class PendingFetch:
     digest: str
     mimetype: str = ""
     effective_mimetype: str | None = None  # a revisit's: the capture it repeats
+    archive: str = ""  # the archive that listed it
+    locator: str | None = None
 
     def planned(self) -> Planned:
         return Planned(CdxRecord("", self.timestamp, self.url, self.mimetype, self.status,
-                                 self.digest, None),
+                                 self.digest, None, self.archive, self.locator),
                        self.payload_key, self.effective_mimetype or self.mimetype)
 
 
@@ -58,9 +60,9 @@ class Captures(Repository):
         with self.transaction():
             for rec, key in records:
                 cur = self.db.execute(
-                    "INSERT OR IGNORE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR IGNORE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (site, rec.timestamp, rec.url, query_url, rec.urlkey, rec.mimetype, rec.status,
-                     rec.digest, rec.length, key))
+                     rec.digest, rec.length, key, rec.archive, rec.locator))
                 new += cur.rowcount
             if new:
                 self.mark_dirty(site)
@@ -71,19 +73,19 @@ class Captures(Repository):
         resolved against the corpus too): (every row planned, the ones the index lacks)."""
         planned = plan_keys(records, self.resolve_revisit)
         new = [p for p in planned if not self.exists(
-            site, p.record.timestamp, p.record.url, p.record.digest)]
+            site, p.record.timestamp, p.record.url, p.record.digest, p.record.archive)]
         return planned, new
 
-    def exists(self, site: str, timestamp: str, url: str, digest: str) -> bool:
+    def exists(self, site: str, timestamp: str, url: str, digest: str, archive: str = "") -> bool:
         return self.db.execute(
-            "SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=? AND digest=?",
-            (site, timestamp, url, digest)).fetchone() is not None
+            "SELECT 1 FROM captures WHERE site=? AND timestamp=? AND original=? AND digest=? "
+            "AND archive=?", (site, timestamp, url, digest, archive)).fetchone() is not None
 
     def unfetched(self, site: str, query_url: str | None = None) -> list[PendingFetch]:
         """Captures of a site (or one URL) whose payload has not been fetched, oldest first."""
         sql = ("SELECT c.payload_key, c.timestamp, c.original, c.status, c.digest, c.mimetype, "
                "(SELECT o.mimetype FROM captures o WHERE o.payload_key = c.payload_key "
-               " AND o.mimetype != 'warc/revisit' LIMIT 1) FROM captures c "
+               " AND o.mimetype != 'warc/revisit' LIMIT 1), c.archive, c.locator FROM captures c "
                "LEFT JOIN fetches f ON f.payload_key = c.payload_key WHERE c.site=? "
                "AND f.payload_key IS NULL")
         args: list = [site]
@@ -94,11 +96,38 @@ class Captures(Repository):
         return [PendingFetch(*row) for row in self.db.execute(sql, args)]
 
     def timeline(self, site: str) -> Iterator[tuple[str, str, str]]:
-        """(timestamp, url, text_hash) of every capture of a site whose text is known."""
-        return iter(self.db.execute(
-            "SELECT c.timestamp, c.original, f.text_hash FROM captures c JOIN fetches f "
-            "ON f.payload_key = c.payload_key WHERE c.site=? AND f.outcome=? "
-            "ORDER BY c.timestamp, c.original, c.digest", (site, Outcome.TEXT)).fetchall())
+        """(timestamp, url, text_hash) of every capture of a site whose text is known, from
+        every archive."""
+        return ((ts, url, th) for ts, url, th, _, _ in self.placed_timeline(site))
+
+    def placed_timeline(self, site: str) -> list[tuple[str, str, str, str, str | None]]:
+        """:meth:`timeline` with where each capture lives: (timestamp, url, text_hash, archive,
+        locator). One capture listed by two archives comes once per archive, the crawl's
+        earliest-named archive first."""
+        return self.db.execute(
+            "SELECT c.timestamp, c.original, f.text_hash, c.archive, c.locator FROM captures c "
+            "JOIN fetches f ON f.payload_key = c.payload_key LEFT JOIN archives a ON "
+            "a.archive = c.archive WHERE c.site=? AND f.outcome=? ORDER BY c.timestamp, "
+            "c.original, c.digest, coalesce(a.rank, 1e9), c.archive", (site, Outcome.TEXT)).fetchall()
+
+    def per_archive(self) -> dict[str, tuple[int, int]]:
+        """archive -> (captures, sites) it lists."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT archive, count(*), count(DISTINCT site) FROM captures GROUP BY archive")}
+
+    def coverage(self, archive: str | None) -> dict[str, tuple[int, int]]:
+        """site -> (half-year slots with a text capture in ``archive``, in every archive): what
+        the extra archives add. A slot is a site x half-year (January-June is A)."""
+        half = ("substr(c.timestamp, 1, 4) || CASE WHEN substr(c.timestamp, 5, 2) <= '06' "
+                "THEN 'A' ELSE 'B' END")
+        out: dict[str, tuple[int, int]] = {}
+        for site, own, every in self.db.execute(
+                f"SELECT c.site, count(DISTINCT CASE WHEN c.archive=? THEN {half} END), "
+                f"count(DISTINCT {half}) FROM captures c JOIN fetches f ON f.payload_key = "
+                "c.payload_key WHERE f.outcome=? GROUP BY c.site ORDER BY c.site",
+                (archive, Outcome.TEXT)):
+            out[site] = (own, every)
+        return out
 
     def statuses(self, site: str) -> list[tuple[str, int | None]]:
         """(timestamp, archived status) of every capture of a site, oldest first."""
@@ -113,11 +142,13 @@ class Captures(Repository):
 
     def export_rows(self) -> Iterator[tuple]:
         """Every capture with what fetching its payload gave: (site, timestamp, url, query_url,
-        urlkey, mimetype, status, digest, length, payload_key, outcome, http_status, text_hash),
+        urlkey, mimetype, status, digest, length, payload_key, outcome, http_status, text_hash,
+        archive),
         by site then time."""
         return self.db.execute(
             "SELECT c.site, c.timestamp, c.original, c.query_url, c.urlkey, c.mimetype, c.status, "
-            "c.digest, c.length, c.payload_key, f.outcome, f.http_status, f.text_hash FROM captures c "
+            "c.digest, c.length, c.payload_key, f.outcome, f.http_status, f.text_hash, c.archive "
+            "FROM captures c "
             "LEFT JOIN fetches f ON f.payload_key = c.payload_key ORDER BY c.site, c.timestamp, c.original")
 
     def last_timestamp(self) -> str | None:

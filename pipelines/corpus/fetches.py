@@ -40,10 +40,10 @@ class Fetches(Repository):
             if f.extracted is not None and f.extracted.has_text:
                 self._add_text(f.extracted)
             self.db.execute(
-                "INSERT OR REPLACE INTO fetches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO fetches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (f.payload_key, f.timestamp, f.url, f.status, f.digest, f.outcome, f.http_status,
                  f.location, f.location_timestamp, f.text_hash, f.reason,
-                 None if f.digest_ok is None else int(f.digest_ok), f.size, time.time()))
+                 None if f.digest_ok is None else int(f.digest_ok), f.size, time.time(), f.archive))
             self.mark_dirty(*f.sites)
 
     def _add_text(self, extracted: ExtractedText) -> None:
@@ -68,6 +68,11 @@ class Fetches(Repository):
             self.db.execute("INSERT OR IGNORE INTO dirty_sites SELECT DISTINCT site FROM captures "
                             "WHERE payload_key=?", (payload_key,))
         return True
+
+    def per_archive(self) -> dict[str, tuple[int, int]]:
+        """archive -> (payloads it served, of which with a text)."""
+        return {r[0] or "": (r[1], r[2]) for r in self.db.execute(
+            "SELECT archive, count(*), sum(outcome = 'text') FROM fetches GROUP BY archive")}
 
     def fetched_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)

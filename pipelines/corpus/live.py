@@ -14,6 +14,9 @@ from pipelines.items import ExtractedText, Fetch
 LIVE_SEEN = "live-seen"  # digest of a 'last seen unchanged' capture (it shares a version's text)
 
 
+LIVE = "live"  # the archive id of live checks' captures (palimpsest watch)
+
+
 class Live(Repository):
     def __init__(self, db, captures: Captures, fetches: Fetches):
         super().__init__(db)
@@ -63,16 +66,16 @@ class Live(Repository):
         with self.transaction():
             self.db.execute("DELETE FROM captures WHERE site=? AND digest=? AND timestamp > ?",
                             (site, LIVE_SEEN, since))
-            self.db.execute("INSERT OR IGNORE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?)",
+            self.db.execute("INSERT OR IGNORE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                             (site, ts, url, url, surt_key(url), "text/html", 200, LIVE_SEEN,
-                             None, key))
+                             None, key, LIVE, None))
             self.mark_dirty(site)
 
     def add_version(self, site: str, seed_url: str, url: str, ts: str, digest: str,
                     extracted: ExtractedText, saved_ts: str | None, save_error: str | None) -> None:
         """A changed live text: a capture, its text, and whether the Wayback Machine saved it."""
         key = f"live:{digest}:{surt_key(url)}"
-        rec = CdxRecord(surt_key(url), ts, url, "text/html", 200, digest, None)
+        rec = CdxRecord(surt_key(url), ts, url, "text/html", 200, digest, None, LIVE)
         with self.transaction():
             self.db.execute("INSERT OR IGNORE INTO urls (site, url, hops) VALUES (?,?,0)", (site, url))
             self.captures.add(site, url, [(rec, key)])

@@ -109,13 +109,17 @@ class OpLogRecorder(Recorder):
         self._log("add_captures", site=site, query_url=query_url, records=records)
         return super().add_captures(site, query_url, records)
 
-    def cdx_checked(self, site, url, last_timestamp):
-        self._log("cdx_checked", site=site, url=url, last_timestamp=last_timestamp)
-        super().cdx_checked(site, url, last_timestamp)
+    def cdx_checked(self, site, url, last_timestamp, archive=""):
+        self._log("cdx_checked", site=site, url=url, last_timestamp=last_timestamp, archive=archive)
+        super().cdx_checked(site, url, last_timestamp, archive)
 
-    def set_blocked(self, site, url, message):
-        self._log("set_blocked", site=site, url=url, message=message)
-        super().set_blocked(site, url, message)
+    def set_blocked(self, site, url, message, archive=""):
+        self._log("set_blocked", site=site, url=url, message=message, archive=archive)
+        super().set_blocked(site, url, message, archive)
+
+    def record_archives(self, rows):
+        self._log("record_archives", rows=rows)
+        super().record_archives(rows)
 
     def record_fetch(self, fetch: Fetch) -> None:
         self.oplog.mark_fetched(fetch.payload_key)
@@ -127,15 +131,19 @@ class OpLogRecorder(Recorder):
         super().log_error(site, url, timestamp, message)
 
     # -- reads ------------------------------------------------------------------------------
-    def site_urls(self, site: str) -> list[tuple[str, int, str | None]]:
+    def site_urls(self, site: str, archive: str = "") -> list[tuple[str, int, str | None]]:
         """The site's URLs known here or in the coordinator's corpus, with the latest CDX time."""
         found: dict[str, tuple[str, int, str | None]] = {}
         for reads in (super(), self._main_reads):
-            for url, hops, last in (reads.site_urls(site) if reads is not None else []):
+            for url, hops, last in (reads.site_urls(site, archive) if reads is not None else []):
                 seen = found.get(url)
                 best = max(filter(None, [last, seen[2] if seen else None]), default=None)
                 found[url] = (url, min(hops, seen[1]) if seen else hops, best)
         return sorted(found.values(), key=lambda r: (r[1], r[0]))
+
+    def checked_in(self, site: str, url: str, prefix: str) -> set[str]:
+        mine = super().checked_in(site, url, prefix)
+        return mine | (self._main_reads.checked_in(site, url, prefix) if self._main_reads else set())
 
     def unfetched(self, site: str, query_url: str | None = None) -> list[PendingFetch]:
         return (self._main_reads or super()).unfetched(site, query_url)

@@ -17,7 +17,7 @@ from pipelines.payloads import Planned
 
 # The writes, the only methods an op log may name.
 WRITES = frozenset({"add_seed", "add_url", "add_captures", "cdx_checked", "set_blocked",
-                    "record_fetch", "log_error"})
+                    "record_fetch", "log_error", "record_archives"})
 
 
 class Recorder:
@@ -38,11 +38,18 @@ class Recorder:
     def add_captures(self, site: str, query_url: str, records: list[tuple[CdxRecord, str]]) -> int:
         return self.store.captures.add(site, query_url, records)
 
-    def cdx_checked(self, site: str, url: str, last_timestamp: str | None) -> None:
-        self.store.sites.cdx_checked(site, url, last_timestamp)
+    def cdx_checked(self, site: str, url: str, last_timestamp: str | None, archive: str = "") -> None:
+        self.store.sites.cdx_checked(site, url, last_timestamp, archive)
 
-    def set_blocked(self, site: str, url: str, message: str) -> None:
-        self.store.sites.set_blocked(site, url, message)
+    def set_blocked(self, site: str, url: str, message: str, archive: str = "") -> None:
+        self.store.sites.set_blocked(site, url, message, archive)
+
+    def record_archives(self, rows: list) -> None:
+        """The crawl's archives (pipelines.corpus.archives.ArchiveRow), in the order given; the
+        first one takes over the rows of a corpus written before archives were recorded."""
+        self.store.archives.record(rows)
+        if rows:
+            self.store.sites.adopt_legacy(rows[0].archive)
 
     def record_fetch(self, fetch: Fetch) -> None:
         self.store.fetches.record(fetch)
@@ -59,14 +66,17 @@ class Recorder:
         return planned, new
 
     # -- reads a crawl decides on --------------------------------------------------------------
-    def site_urls(self, site: str) -> list[tuple[str, int, str | None]]:
-        return self.store.sites.urls(site)
+    def site_urls(self, site: str, archive: str = "") -> list[tuple[str, int, str | None]]:
+        return self.store.sites.urls(site, archive)
 
-    def blocked(self, site: str, url: str, recheck_days: float) -> str | None:
-        return self.store.sites.blocked(site, url, recheck_days)
+    def blocked(self, site: str, url: str, recheck_days: float, archive: str = "") -> str | None:
+        return self.store.sites.blocked(site, url, recheck_days, archive)
 
-    def cdx_checked_since(self, site: str, url: str, since: float) -> bool:
-        return self.store.sites.cdx_checked_since(site, url, since)
+    def cdx_checked_since(self, site: str, url: str, since: float, archive: str = "") -> bool:
+        return self.store.sites.cdx_checked_since(site, url, since, archive)
+
+    def checked_in(self, site: str, url: str, prefix: str) -> set[str]:
+        return self.store.sites.checked_in(site, url, prefix)
 
     def unfetched(self, site: str, query_url: str | None = None) -> list[PendingFetch]:
         return self.store.captures.unfetched(site, query_url)
@@ -88,6 +98,17 @@ class Recorder:
 
     def counts(self) -> dict[str, int]:
         return self.store.counts()
+
+    def archive_figures(self, first: str) -> tuple[dict, dict, dict]:
+        """(archive -> (captures, sites), archive -> (payloads served, texts), coverage): the
+        coverage is the half-year slots with a text capture, in ``first`` and in every archive,
+        per site and in total."""
+        sites = self.store.captures.coverage(first)
+        coverage = {"first_archive": first,
+                    "slots_first_archive": sum(a for a, _ in sites.values()),
+                    "slots_all_archives": sum(b for _, b in sites.values()),
+                    "sites": {s: {"first_archive": a, "all_archives": b} for s, (a, b) in sites.items()}}
+        return self.store.captures.per_archive(), self.store.fetches.per_archive(), coverage
 
     def blocked_urls(self) -> list[tuple[str, str, str]]:
         return self.store.sites.blocked_urls()

@@ -21,19 +21,27 @@ CREATE TABLE IF NOT EXISTS urls (
 CREATE TABLE IF NOT EXISTS captures (
     site TEXT NOT NULL, timestamp TEXT NOT NULL, original TEXT NOT NULL, query_url TEXT NOT NULL,
     urlkey TEXT, mimetype TEXT, status INTEGER, digest TEXT, length INTEGER,
-    payload_key TEXT NOT NULL, PRIMARY KEY (site, timestamp, original, digest));
+    payload_key TEXT NOT NULL, archive TEXT NOT NULL DEFAULT '', locator TEXT,
+    PRIMARY KEY (site, timestamp, original, digest, archive));
 CREATE INDEX IF NOT EXISTS captures_key ON captures (payload_key);
 CREATE INDEX IF NOT EXISTS captures_digest ON captures (digest);
 CREATE TABLE IF NOT EXISTS fetches (
     payload_key TEXT PRIMARY KEY, timestamp TEXT NOT NULL, url TEXT NOT NULL, status INTEGER,
     digest TEXT, outcome TEXT NOT NULL, http_status INTEGER, location TEXT, location_timestamp TEXT,
-    text_hash TEXT, reason TEXT, digest_ok INTEGER, bytes INTEGER, fetched_at REAL);
+    text_hash TEXT, reason TEXT, digest_ok INTEGER, bytes INTEGER, fetched_at REAL, archive TEXT);
 CREATE TABLE IF NOT EXISTS texts (
     text_hash TEXT PRIMARY KEY, title TEXT, markdown BLOB NOT NULL, words INTEGER, language TEXT,
     encoding TEXT, extractor TEXT);
 CREATE TABLE IF NOT EXISTS versions (
     site TEXT NOT NULL, timestamp TEXT NOT NULL, url TEXT NOT NULL, text_hash TEXT NOT NULL,
-    words INTEGER, language TEXT, path TEXT NOT NULL, PRIMARY KEY (site, timestamp));
+    words INTEGER, language TEXT, path TEXT NOT NULL, archive TEXT, link TEXT,
+    PRIMARY KEY (site, timestamp));
+CREATE TABLE IF NOT EXISTS url_state (
+    site TEXT NOT NULL, url TEXT NOT NULL, archive TEXT NOT NULL, last_timestamp TEXT,
+    cdx_checked_at REAL, blocked TEXT, blocked_at REAL, PRIMARY KEY (site, url, archive));
+CREATE TABLE IF NOT EXISTS archives (
+    archive TEXT PRIMARY KEY, label TEXT NOT NULL, phrase TEXT NOT NULL, link TEXT,
+    rank INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS errors (
     site TEXT, url TEXT, timestamp TEXT, message TEXT NOT NULL, at REAL);
 CREATE TABLE IF NOT EXISTS dirty_sites (site TEXT PRIMARY KEY);
@@ -63,19 +71,33 @@ def create(db: sqlite3.Connection) -> None:
 
 def migrate(db: sqlite3.Connection) -> None:
     """Bring a corpus written by an earlier version up to this schema and text identity."""
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE name='captures'").fetchone()[0]
-    if "original, digest)" not in sql.replace("\n", " "):
-        # Two digests at the same timestamp and URL are two captures: widen the key.
+    columns = [r[1] for r in db.execute("PRAGMA table_info(captures)")]
+    if "archive" not in columns:
+        # Two digests at the same timestamp and URL are two captures, and so is one capture
+        # listed by two archives: widen the key. The rows of a corpus written before archives
+        # were recorded have archive '' until a crawl adopts them (Sites.adopt_legacy).
         with Transaction(db):
             db.execute("ALTER TABLE captures RENAME TO captures_v1")
             db.execute(SCHEMA.split(";", 3)[2])  # CREATE TABLE captures
-            db.execute("INSERT INTO captures SELECT * FROM captures_v1")
+            db.execute("INSERT OR IGNORE INTO captures SELECT *, '', NULL FROM captures_v1")
             db.execute("DROP TABLE captures_v1")
         db.executescript(SCHEMA)  # its indexes
     columns = {r[1] for r in db.execute("PRAGMA table_info(urls)")}
     for name, kind in (("blocked", "TEXT"), ("blocked_at", "REAL")):
         if name not in columns:
             db.execute(f"ALTER TABLE urls ADD COLUMN {name} {kind}")
+    if not db.execute("SELECT 1 FROM meta WHERE key='url_state'").fetchone():
+        with Transaction(db):  # each archive's listing state, from the one-archive columns
+            db.execute("INSERT OR IGNORE INTO url_state SELECT site, url, '', last_timestamp, "
+                       "cdx_checked_at, blocked, blocked_at FROM urls WHERE cdx_checked_at IS NOT NULL "
+                       "OR blocked IS NOT NULL")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('url_state', '1')")
+    for table, added in (("fetches", (("archive", "TEXT"),)),
+                         ("versions", (("archive", "TEXT"), ("link", "TEXT")))):
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in added:
+            if name not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     row = db.execute("SELECT value FROM meta WHERE key='identity'").fetchone()
     if row is None or row[0] != IDENTITY_VERSION:
         rehash_texts(db)

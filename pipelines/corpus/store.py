@@ -7,7 +7,7 @@ Layout of OUT::
     OUT/policies/<site>/<timestamp>.md      one file per distinct text version
 
 :class:`CorpusStore` opens the index and hands out one repository per concern (the only SQL of the
-project is in them): ``sites``, ``captures``, ``fetches`` (with texts and the snapshot index),
+project is in them): ``sites``, ``archives``, ``captures``, ``fetches`` (with texts and the snapshot index),
 ``live``, ``versions`` and ``measures``. Every write is crash-safe: WAL mode with one transaction
 per unit of work, version files written to a temporary name and renamed.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.corpus import schema
+from pipelines.corpus.archives import Archives
 from pipelines.corpus.captures import Captures
 from pipelines.corpus.db import Transaction, connect
 from pipelines.corpus.fetches import Fetches
@@ -38,10 +39,12 @@ class CorpusStore:
         for tmp in (self.out / "policies").glob("*/.tmp-*"):  # left by a killed write
             tmp.unlink(missing_ok=True)
         self.sites = Sites(self.db)
+        self.archives = Archives(self.db)
         self.captures = Captures(self.db)
         self.fetches = Fetches(self.db)
         self.live = Live(self.db, self.captures, self.fetches)
-        self.versions = Versions(self.db, self.out, self.captures, self.fetches, self.live)
+        self.versions = Versions(self.db, self.out, self.captures, self.fetches, self.live,
+                                 self.archives)
         self.measures = Measures(self.db)
         self.text_figures = TextFigures(self.db)
 

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.captures import capture_link
+from pipelines.corpus.archives import Archives
 from pipelines.corpus.captures import Captures
 from pipelines.corpus.db import Repository
 from pipelines.corpus.fetches import Fetches
@@ -28,11 +30,19 @@ class Version:
     words: int | None
     language: str | None
     extractor: str | None
+    archive: str | None = None  # where the capture that began it lives
+    link: str | None = None  # that capture's link (the header's); None: the Wayback link
+
+    @property
+    def snapshot_link(self) -> str:
+        return self.link or capture_link(None, self.timestamp, self.url)
 
 
 class Versions(Repository):
-    def __init__(self, db, out: Path, captures: Captures, fetches: Fetches, live: Live):
+    def __init__(self, db, out: Path, captures: Captures, fetches: Fetches, live: Live,
+                 archives: Archives):
         super().__init__(db)
+        self.archives = archives
         self.out = out
         self.captures = captures
         self.fetches = fetches
@@ -62,39 +72,45 @@ class Versions(Repository):
     def _write(self, site: str) -> tuple[list, int, int]:
         """The version files of one site brought in line with its timeline; returns the index
         rows to record (("put", row) / ("delete", site, timestamp)), files written, removed."""
-        wanted: dict[str, tuple[str, str]] = {}
+        wanted: dict[str, tuple[str, str, str, str | None]] = {}
         previous = None  # the text of the last version before the current second
         current = None  # the text the current second ends with
-        last_ts = None
-        for timestamp, url, thash in self.captures.timeline(site):
+        last_ts = last_key = None
+        for timestamp, url, thash, archive, locator in self.captures.placed_timeline(site):
+            if (timestamp, url, thash) == last_key:
+                continue  # the same capture in another archive: the first-named one links it
+            last_key = (timestamp, url, thash)
             if timestamp != last_ts:
                 previous, last_ts = current, timestamp
             # One version file per second: two captures of one second with different texts (two
             # digests of one timestamp) leave the second's last text, when it is new.
             if thash != previous:
-                wanted[timestamp] = (url, thash)
+                wanted[timestamp] = (url, thash, archive, locator)
             else:
                 wanted.pop(timestamp, None)
             current = thash
-        have = {ts: (url, th, path) for ts, url, th, path in self.db.execute(
-            "SELECT timestamp, url, text_hash, path FROM versions WHERE site=?", (site,))}
+        have = {ts: (url, th, link, path) for ts, url, th, link, path in self.db.execute(
+            "SELECT timestamp, url, text_hash, link, path FROM versions WHERE site=?", (site,))}
         rows: list = []
         written = removed = 0
-        for ts, (url, thash) in wanted.items():
+        for ts, (url, thash, archive, locator) in wanted.items():
             path = version_path(self.out, site, ts)
             rel = str(path.relative_to(self.out.resolve()))
             live = self.live.capture(site, ts)
-            if have.get(ts, (None, None, None))[:2] == (url, thash) and path.exists() and live is None:
+            phrase, link = self.archives.where(archive, ts, url, locator)
+            if (have.get(ts, (None,) * 4)[:3] == (url, thash, link) and path.exists()
+                    and live is None):
                 continue
-            document = render_document(site, ts, url, self.fetches.text(thash), live=live)
+            document = render_document(site, ts, url, self.fetches.text(thash), live=live,
+                                       where=(phrase, link))
             if live is not None and path.exists() and path.read_text(encoding="utf-8") == document:
                 continue
             atomic_write(path, document, durable=False)
             words, language = self.fetches.text_figures(thash)
-            rows.append(("put", (site, ts, url, thash, words, language, rel)))
+            rows.append(("put", (site, ts, url, thash, words, language, rel, archive, link)))
             written += 1
         for ts in set(have) - set(wanted):
-            (self.out / have[ts][2]).unlink(missing_ok=True)
+            (self.out / have[ts][3]).unlink(missing_ok=True)
             rows.append(("delete", site, ts))
             removed += 1
         return rows, written, removed
@@ -103,15 +119,15 @@ class Versions(Repository):
         with self.transaction():
             for op in rows:
                 if op[0] == "put":
-                    self.db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", op[1])
+                    self.db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?,?,?)", op[1])
                 else:
                     self.db.execute("DELETE FROM versions WHERE site=? AND timestamp=?", op[1:])
             self.db.executemany("DELETE FROM dirty_sites WHERE site=?", [(s,) for s in sites])
 
     def of(self, site: str | None = None) -> list[Version]:
         """Versions (of one site, or all by time then site), with their text's extractor."""
-        sql = ("SELECT v.site, v.timestamp, v.url, v.text_hash, v.words, v.language, t.extractor "
-               "FROM versions v JOIN texts t ON t.text_hash = v.text_hash")
+        sql = ("SELECT v.site, v.timestamp, v.url, v.text_hash, v.words, v.language, t.extractor, "
+               "v.archive, v.link FROM versions v JOIN texts t ON t.text_hash = v.text_hash")
         if site is not None:
             return [Version(*r) for r in self.db.execute(sql + " WHERE v.site=? ORDER BY v.timestamp",
                                                           (site,))]

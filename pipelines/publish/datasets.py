@@ -60,14 +60,15 @@ def version_records(store) -> list[dict]:
             "site": v.site, "url": v.url, "timestamp": v.timestamp,
             "captured_at": parse_timestamp(v.timestamp),
             "source": str(Source.LIVE if live else Source.ARCHIVE),
-            "snapshot": wayback_link(snapshot_ts, v.url) if snapshot_ts else None,
+            "snapshot": (wayback_link(snapshot_ts, v.url) if live else v.snapshot_link)
+            if snapshot_ts else None, "archive": v.archive or "",
             "title": title, "text": markdown, "words": v.words, "language": v.language,
             "extractor": v.extractor, "hash": v.text_hash})
     return rows
 
 
 CAPTURE_COLUMNS = ["site", "timestamp", "url", "query_url", "urlkey", "mimetype", "status", "digest",
-                   "length", "payload_key", "outcome", "http_status", "text_hash"]
+                   "length", "payload_key", "outcome", "http_status", "text_hash", "archive"]
 
 
 def _pyarrow():

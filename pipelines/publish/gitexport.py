@@ -56,7 +56,8 @@ def export_git(store, repo: str | Path) -> int:
         live = store.live.capture(site, ts)
         snapshot_ts = live[1] if live else ts
         meta = {"site": site, "timestamp": ts, "url": url,
-                "snapshot": wayback_link(snapshot_ts, url) if snapshot_ts else None,
+                "snapshot": (wayback_link(snapshot_ts, url) if live else v.snapshot_link)
+                if snapshot_ts else None,
                 "source": Source.LIVE if live else Source.ARCHIVE,
                 "text_hash": v.text_hash, "words": v.words, "language": v.language,
                 "extractor": v.extractor}

@@ -16,13 +16,14 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.captures import parse_timestamp, wayback_link
+from pipelines.captures import parse_timestamp
 from pipelines.changes.history import Change, Source, site_changes
 from pipelines.changes.measure import Kind
 from pipelines.publish.mdrender import diff_table, render
 from pipelines.seedformat import safe_component
 from pipelines.files import atomic_write
 from pipelines.publish.analysischarts import analysis_section
+from pipelines.publish.archivetable import archives_section
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1150px;color:#222;padding:0 1em}
@@ -151,7 +152,7 @@ def site_page(store, site: str) -> tuple[str, list[Change]]:
             "<th>text</th></tr></thead><tbody>"]
     for v in versions:
         body.append(f"<tr id='version-{e(v.timestamp)}'><td><a href='"
-                    f"{_safe_href(wayback_link(v.timestamp, v.url))}'>{_date(v.timestamp)}</a></td>"
+                    f"{_safe_href(v.snapshot_link)}'>{_date(v.timestamp)}</a></td>"
                     f"<td>{e(v.url)}</td><td class='num'>{v.words}</td><td><details>"
                     f"<summary>read</summary><div>{render(texts[v.text_hash])}</div></details></td></tr>")
     body.append("</tbody></table><h2>Changes</h2>")
@@ -329,7 +330,7 @@ def write_report(store, out_dir: Path | None = None) -> Path:
             f"<p>{plural(len(sites), 'site')}, {plural(n_versions, 'version')}, "
             f"{plural(n_changes, 'change')}"
             + (f", {fig['years'][0]}–{fig['years'][-1]}" if fig["years"] else "") + ".</p>"
-            + charts + analysis_section(store.out) + table)
+            + charts + archives_section(store) + analysis_section(store.out) + table)
     index = _page("Palimpsest report", body, INDEX_SCRIPT)
     atomic_write(out_dir / "index.html", index)
     return out_dir / "index.html"
