@@ -185,3 +185,29 @@ def test_bad_archive_value_is_one_line(tmp_path):
     r = run_palimpsest("crawl", str(seeds), "--out", str(tmp_path / "o"), "--archive", "ia",
                        "--archive", "nowhere")
     assert r.returncode == 2 and "nowhere" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_each_archive_has_its_own_budget():
+    """A 429 pause (or a block) on one archive's gate leaves the others' requests going."""
+    import asyncio
+
+    from scrapy.settings import Settings
+
+    from crawler.archive.gates import GATE_META, RATE_META, SLOW_DOWN_META, RateGate
+    from crawler.archive.registry import sources_for_crawl
+
+    s = Settings()
+    s.setmodule("crawler.settings", priority="project")
+    ia, arquivo, cc = sources_for_crawl(["ia", "arquivo", "cc"], None, s)
+    keys = {src.meta(kind)[GATE_META] for src in (ia, arquivo, cc) for kind in ("cdx", "snapshot")}
+    assert len(keys) == 6
+    assert (ia.meta("cdx")[RATE_META], arquivo.meta("cdx")[RATE_META]) == (24 / 60, 200 / 60)
+    assert cc.meta("snapshot")[SLOW_DOWN_META] == (503,) and SLOW_DOWN_META not in ia.meta("cdx")
+    assert ia.slot("cdx") == "wayback-cdx" and arquivo.slot("cdx") == "arquivo-cdx"
+    gate = RateGate()
+    gate.pause(ia.meta("cdx")[GATE_META], 3600)
+    assert asyncio.run(asyncio.wait_for(gate.wait(arquivo.meta("cdx")[GATE_META]), 5))
+    assert not asyncio.run(gate.wait(ia.meta("cdx")[GATE_META], stopping=lambda: True))
+    # --cdx-per-minute given on the command line sets every archive's rate
+    s.set("PALIMPSEST_CDX_PER_MINUTE", 0, priority="cmdline")
+    assert all(src.rate("cdx") == 0 for src in sources_for_crawl(["ia", "arquivo", "cc"], None, s))

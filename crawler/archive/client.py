@@ -179,7 +179,7 @@ class Archive:
     def parse_cdx(self, body: bytes | str) -> CdxPage:
         """Parse a CDX answer of this archive's dialect. Bad lines are reported, not fatal."""
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        page = _parse_ia_json(text) if self.dialect == "ia" else _parse_pywb_ndjson(text)
+        page = _parse_ia_json(text) if self.dialect == "ia" else parse_json_lines(text)
         if self.archive_id:
             page = CdxPage([replace(r, archive=self.archive_id) for r in page.records], page.errors,
                            page.resume_key)
@@ -273,7 +273,14 @@ def _parse_ia_json(text: str) -> CdxPage:
     return CdxPage(records, errors, resume_key)
 
 
-def _parse_pywb_ndjson(text: str) -> CdxPage:
+def _pywb_record(obj: dict) -> CdxRecord:
+    return _record(obj.get("urlkey", ""), obj.get("timestamp", ""), obj.get("url", ""),
+                   obj.get("mime", ""), obj.get("status"), obj.get("digest", ""), obj.get("length"))
+
+
+def parse_json_lines(text: str, make=_pywb_record) -> CdxPage:
+    """A pywb-style answer: one JSON object per line, each made a record by ``make`` (which
+    raises CdxFormatError for a line it cannot use). Bad lines are reported, not fatal."""
     records: list[CdxRecord] = []
     errors: list[str] = []
     for n, line in enumerate(text.splitlines(), start=1):
@@ -284,9 +291,7 @@ def _parse_pywb_ndjson(text: str) -> CdxPage:
             obj = json.loads(line)
             if not isinstance(obj, dict):
                 raise CdxFormatError("not a JSON object")
-            records.append(_record(obj.get("urlkey", ""), obj.get("timestamp", ""),
-                                   obj.get("url", ""), obj.get("mime", ""), obj.get("status"),
-                                   obj.get("digest", ""), obj.get("length")))
+            records.append(make(obj))
         except (json.JSONDecodeError, CdxFormatError) as exc:
             errors.append(f"line {n}: {exc}: {line[:120]!r}")
     return CdxPage(records, errors, None)

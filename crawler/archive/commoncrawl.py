@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive.client import CdxFormatError, CdxPage, _record
+from crawler.archive.client import CdxFormatError, CdxPage, _record, parse_json_lines
 from pipelines.captures import payload_digest
 
 PAGE_CHECK = 1000  # an index page with this many lines for one URL may have a next page
@@ -98,28 +98,19 @@ def parse_index(crawl: Crawl, status: int, body: bytes) -> CdxPage:
     the record is (``CRAWL filename offset length``). 404 is 'no captures'."""
     if status == 404:
         return CdxPage([], [])
-    records, errors = [], []
-    for n, line in enumerate(body.decode("utf-8", "replace").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise CdxFormatError("not a JSON object")
-            filename, offset, length = obj.get("filename"), obj.get("offset"), obj.get("length")
-            if not filename or not str(offset).isdigit() or not str(length).isdigit():
-                raise CdxFormatError("no filename/offset/length")
-            mime = obj.get("mime", "")
-            if mime in ("", "unk"):
-                mime = obj.get("mime-detected", "") or mime
-            rec = _record(obj.get("urlkey", ""), obj.get("timestamp", ""), obj.get("url", ""),
-                          mime, obj.get("status"), obj.get("digest", ""), length)
-        except (json.JSONDecodeError, CdxFormatError) as exc:
-            errors.append(f"line {n}: {exc}: {line[:120]!r}")
-            continue
-        records.append(replace(rec, archive="cc", locator=f"{crawl.id} {filename} {offset} {length}"))
-    return CdxPage(records, errors)
+
+    def make(obj: dict):
+        filename, offset, length = obj.get("filename"), obj.get("offset"), obj.get("length")
+        if not filename or not str(offset).isdigit() or not str(length).isdigit():
+            raise CdxFormatError("no filename/offset/length")
+        mime = obj.get("mime", "")
+        if mime in ("", "unk"):
+            mime = obj.get("mime-detected", "") or mime
+        rec = _record(obj.get("urlkey", ""), obj.get("timestamp", ""), obj.get("url", ""), mime,
+                      obj.get("status"), obj.get("digest", ""), length)
+        return replace(rec, archive="cc", locator=f"{crawl.id} {filename} {offset} {length}")
+
+    return parse_json_lines(body.decode("utf-8", "replace"), make)
 
 
 def num_pages(body: bytes) -> int:

@@ -130,12 +130,6 @@ class HistorySpider(scrapy.Spider):
         """Whether ``url`` is an address of one of the crawl's archives."""
         return any(src.client.owns(url) for src in self.sources)
 
-    def headers_for(self, src: Source) -> dict:
-        return src.headers(self.request_headers)
-
-    def archive_meta(self, src: Source, kind: str) -> dict:
-        return src.meta(kind)
-
     def count(self, src: Source, name: str, n: int = 1) -> None:
         """A ``palimpsest/archive/<archive>/<name>`` stat (the summary's per-archive figures)."""
         if n:
@@ -188,8 +182,8 @@ class HistorySpider(scrapy.Spider):
             if src.client.dialect == "cc":  # its crawls first: one index per crawl
                 yield scrapy.Request(
                     src.client.collinfo_url, callback=self.parse_collinfo, errback=self.request_failed,
-                    dont_filter=True, priority=5, headers=self.headers_for(src),
-                    meta={**self.archive_meta(src, "cdx"), "handle_httpstatus_all": True,
+                    dont_filter=True, priority=5, headers=src.headers(self.request_headers),
+                    meta={**src.meta("cdx"), "handle_httpstatus_all": True,
                           "site": "", RUN_META: self.run_id})
         for seed in seeds:
             for request in self.requests_for_seed(seed):
@@ -259,8 +253,8 @@ class HistorySpider(scrapy.Spider):
         return scrapy.Request(
             src.client.cdx_url(url, from_ts, to_ts, resume_key),
             callback=self.parse_cdx, errback=self.request_failed, dont_filter=True, priority=0,
-            headers=self.headers_for(src),
-            meta={**self.archive_meta(src, "cdx"), "handle_httpstatus_all": True,
+            headers=src.headers(self.request_headers),
+            meta={**src.meta("cdx"), "handle_httpstatus_all": True,
                   "site": site, "query_url": url, "hops": hops, "from_ts": from_ts,
                   "palimpsest_edge": edge, RUN_META: self.run_id})
 
@@ -306,8 +300,8 @@ class HistorySpider(scrapy.Spider):
         return scrapy.Request(
             index_url(crawl, url, self.from_ts, self.to_ts, page, count_pages),
             callback=self.parse_index, errback=self.request_failed, dont_filter=True, priority=0,
-            headers=self.headers_for(src),
-            meta={**self.archive_meta(src, "cdx"), "handle_httpstatus_all": True, "site": site,
+            headers=src.headers(self.request_headers),
+            meta={**src.meta("cdx"), "handle_httpstatus_all": True, "site": site,
                   "query_url": url, "hops": hops, "palimpsest_crawl": crawl,
                   "palimpsest_page": page, "palimpsest_count_pages": count_pages,
                   RUN_META: self.run_id})
@@ -334,19 +328,30 @@ class HistorySpider(scrapy.Spider):
                     yield self.index_request(src, crawl, site, url, hops, page)
                 return
             page = parse_index(crawl, response.status, response.body)
-            if page.errors:
-                retry = self.retry(response, f"{len(page.errors)} malformed index line(s)")
-                if retry:
-                    yield retry
-                    return
-                for problem in page.errors:
-                    self.error(site, url, None, f"skipped a malformed {crawl.id} line: {problem}", src=src)
+            retry = self.bad_rows(response, page.errors, f"{crawl.id} line", src)
+            if retry:
+                yield retry
+                return
             yield from self.plan(src, site, url, hops, page.records, crawl.state_key,
                                  response.meta.get(LEASE_META))
             if response.meta.get("palimpsest_page") == 0 and len(page.records) >= PAGE_CHECK:
                 yield self.index_request(src, crawl, site, url, hops, None, count_pages=True)
         finally:
             self.progress.done(site)
+
+    def bad_rows(self, response: Response, errors: list[str], what: str, src: Source):
+        """A damaged answer (a proxy, a truncated transfer) is asked again before any row of it
+        is trusted (the retry is returned); rows still malformed after the retries are skipped
+        and logged (None: go on with the others)."""
+        if not errors:
+            return None
+        retry = self.retry(response, f"{len(errors)} malformed {what}(s)")
+        if retry:
+            return retry
+        for problem in errors:
+            self.error(response.meta["site"], response.meta["query_url"], None,
+                       f"skipped a malformed {what}: {problem}", src=src)
+        return None
 
     def plan(self, src: Source, site: str, url: str, hops: int, rows, state_key: str,
              lease: str | None = None):
@@ -392,15 +397,10 @@ class HistorySpider(scrapy.Spider):
                     self.error(site, url, None, f"unreadable CDX answer ({exc}); nothing stored, "
                                "re-run the same command to retry", src=src)
                 return
-            if page.errors:
-                # A damaged answer (a proxy, a truncated transfer) is asked again before any row
-                # of it is trusted; rows still malformed after the retries are skipped and logged.
-                retry = self.retry(response, f"{len(page.errors)} malformed CDX row(s)")
-                if retry:
-                    yield retry
-                    return
-                for problem in page.errors:
-                    self.error(site, url, None, f"skipped a malformed CDX row: {problem}", src=src)
+            retry = self.bad_rows(response, page.errors, "CDX row", src)
+            if retry:
+                yield retry
+                return
             yield from self.plan(src, site, url, hops, page.records, src.id,
                                  response.meta.get(LEASE_META))
             if page.resume_key:
@@ -460,16 +460,16 @@ class HistorySpider(scrapy.Spider):
                 if not rec.locator:
                     continue  # a Common Crawl row without its record's place: never fetchable
                 target, extra = record_request(src.client.data, rec.locator)
-                headers = {**self.headers_for(src), **extra}
+                headers = {**src.headers(self.request_headers), **extra}
             else:
-                target, headers = src.client.snapshot_url(rec.timestamp, rec.url), self.headers_for(src)
+                target, headers = src.client.snapshot_url(rec.timestamp, rec.url), src.headers(self.request_headers)
             self.scheduled_keys.add(key)
             self.crawler.stats.inc_value("palimpsest/fetch_scheduled")
             self.progress.add(site)
             yield scrapy.Request(
                 target, callback=self.parse_snapshot, errback=self.request_failed, dont_filter=True,
                 priority=10, headers=headers,
-                meta={**self.archive_meta(src, "snapshot"),
+                meta={**src.meta("snapshot"),
                       "handle_httpstatus_all": True, "dont_redirect": True, "site": site,
                       "hops": hops, "palimpsest_capture": (key, rec.timestamp, rec.url, rec.status,
                                                            rec.digest), RUN_META: self.run_id})
