@@ -14,6 +14,9 @@ PALIMPSEST_OUT = "output/run"
 PALIMPSEST_CONTACT = ""  # an e-mail or URL put in the User-Agent so the archive can reach you
 PALIMPSEST_CDX_PAGE_SIZE = 10000  # rows per CDX answer (IA pages with resumeKey)
 PALIMPSEST_MAX_REDIRECT_HOPS = 3  # archived 301/302 of a policy URL followed this deep
+# Common Crawl: an index's page 0 with this many lines for one URL may have more pages
+# (showNumPages=true is asked then, and pages 1..N-1)
+PALIMPSEST_CC_PAGE_CHECK = 1000
 
 # -- Politeness (the Internet Archive's advised limits; raise them only for your own archive) --
 PALIMPSEST_CDX_PER_MINUTE = 24

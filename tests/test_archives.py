@@ -128,13 +128,14 @@ def test_common_crawl_joins_the_timeline(two_archives, tmp_path):
                             Capture(EZINE_URL, "20130605101010", caps[5].body)],  # the move, earlier
         "CC-MAIN-2013-48": [],  # a crawl that never saw the URL: 404 'No Captures found'
         "CC-MAIN-2014-15": [Capture(EZINE_URL, "20140410101010", caps[7].body)],
-    }).start()
+    }, page_lines=1).start()  # one line a page: page 0 looks full, showNumPages, then page 1
     try:
         seeds = tmp_path / "sites.csv"
         seeds.write_text(SEEDS)
         out = tmp_path / "out"
         args = ["crawl", str(seeds), "--out", str(out), "--archive", f"{two_archives.url}/a",
-                "--archive", f"cc={cc.url}", *UNLIMITED, "-s", "PALIMPSEST_429_PAUSE=0.2"]
+                "--archive", f"cc={cc.url}", *UNLIMITED, "-s", "PALIMPSEST_429_PAUSE=0.2",
+                "-s", "PALIMPSEST_CC_PAGE_CHECK=1"]
         r = run_palimpsest(*args)
         assert r.returncode == 0, r.stderr
         versions = _versions(out)
@@ -158,7 +159,10 @@ def test_common_crawl_joins_the_timeline(two_archives, tmp_path):
         assert figures["cc"]["payloads"] + figures[f"{two_archives.url}/a"]["payloads"] == 5
         assert figures["cc"]["payloads"] in (2, 3)
         assert len(cc.data_requests()) == figures["cc"]["payloads"] + 1
-        assert len(cc.index_requests()) == 3  # one per crawl
+        # page 0 of each crawl; 2013-20 and 2014-15 look full: their page count, 2013-20's page 1
+        asked = cc.index_requests()
+        assert len(asked) == 6 and sum("showNumPages=true" in p for p in asked) == 2
+        assert sum("page=1" in p for p in asked) == 1
         # a crawl's index never changes: the next run asks only collinfo.json
         before = len(cc.requests)
         r = run_palimpsest(*args)

@@ -8,8 +8,8 @@ answers.
   listed, so a URL is asked once per crawl, ever; crawls outside ``--from``/``--to`` are skipped.
 * an index answers JSON lines (``urlkey, timestamp, url, mime, mime-detected, status, digest,
   length, offset, filename``); ``404 {"error": "No Captures found ..."}`` is an empty answer, not
-  an error. Pages: ``page=0`` is asked first; a full-looking page (:data:`PAGE_CHECK` lines or
-  more) is followed by ``showNumPages=true`` and the other pages.
+  an error. Pages: ``page=0`` is asked first; a full-looking page (1,000 lines or
+  more, PALIMPSEST_CC_PAGE_CHECK) is followed by ``showNumPages=true`` and the other pages.
 * the record: ``GET data/<filename>`` with ``Range: bytes=offset-(offset+length-1)``; 503 means
   slow down (the slot pauses as on a 429).
 """
@@ -29,7 +29,6 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.archive.client import CdxFormatError, CdxPage, _record, parse_json_lines
 from pipelines.captures import payload_digest
 
-PAGE_CHECK = 1000  # an index page with this many lines for one URL may have a next page
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from scrapy.http import Response
 
 from crawler.archive.client import (Answer, CdxFormatError, SnapshotOutcome, edge_second,
                                     is_blocked_cdx_answer)
-from crawler.archive.commoncrawl import (PAGE_CHECK, RecordError, crawls_between, index_url,
+from crawler.archive.commoncrawl import (RecordError, crawls_between, index_url,
                                          num_pages, parse_collinfo, parse_index, read_record,
                                          record_request)
 from crawler.archive.gates import ARCHIVE_META, SHUTTING_DOWN
@@ -101,6 +101,7 @@ class HistorySpider(scrapy.Spider):
         spider.request_headers = user_agent_headers(s)
         spider.declare_slots(s)
         spider.max_hops = s.getint("PALIMPSEST_MAX_REDIRECT_HOPS")
+        spider.cc_page_check = s.getint("PALIMPSEST_CC_PAGE_CHECK")
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES")
         spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS")
         spider.fresh_since = s.getfloat("PALIMPSEST_CDX_FRESH_SINCE")
@@ -334,7 +335,7 @@ class HistorySpider(scrapy.Spider):
                 return
             yield from self.plan(src, site, url, hops, page.records, crawl.state_key,
                                  response.meta.get(LEASE_META))
-            if response.meta.get("palimpsest_page") == 0 and len(page.records) >= PAGE_CHECK:
+            if response.meta.get("palimpsest_page") == 0 and len(page.records) >= self.cc_page_check:
                 yield self.index_request(src, crawl, site, url, hops, None, count_pages=True)
         finally:
             self.progress.done(site)
