@@ -187,8 +187,19 @@ class CommonCrawl:
         self.base = base.rstrip("/")
         self.data = data.rstrip("/")
         self.archive_id = archive_id
-        self.crawls: list[Crawl] | None = None  # None until collinfo.json is read
+        self._crawls: list[Crawl] | None = None  # None until collinfo.json is read
+        self._hosts = {urlsplit(self.base).netloc, urlsplit(self.data).netloc}
         self.authorization = None
+
+    @property
+    def crawls(self) -> list[Crawl] | None:
+        return self._crawls
+
+    @crawls.setter
+    def crawls(self, crawls: list[Crawl]) -> None:
+        """The crawls collinfo.json lists; their index hosts become addresses of this archive."""
+        self._crawls = crawls
+        self._hosts |= {urlsplit(c.cdx_api).netloc for c in crawls}
 
     def __repr__(self) -> str:
         return f"CommonCrawl({self.base!r}, data={self.data!r})"
@@ -199,6 +210,5 @@ class CommonCrawl:
 
     def owns(self, url: str) -> bool:
         """The index server, the data host and the hosts of the indexes collinfo.json lists."""
-        hosts = {urlsplit(self.base).netloc, urlsplit(self.data).netloc}
-        hosts.update(urlsplit(c.cdx_api).netloc for c in self.crawls or ())
-        return urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc in hosts
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and parts.netloc in self._hosts
