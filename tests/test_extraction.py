@@ -200,3 +200,57 @@ def test_extract_command(tmp_path):
     assert first["language"] == "en" and first["title"] == "Datenschutzerklärung"
     assert set(first) >= {"path", "markdown", "title", "extractor", "words", "language", "reason"}
     assert empty["markdown"] == "" and empty["reason"]
+
+
+# One parse per page: html2text is fed from the lxml tree, readability runs on a copy of the
+# same tree. These check that what reaches html2text is what its own HTMLParser would read
+# from the tree's serialisation, and that the link-list counts are text_content()'s words.
+
+_TRICKY = [
+    '<p>Fish &amp; chips &lt;b&gt; 5 &gt; 3<!-- a comment -->, tail</p><p>1. not a list</p>',
+    '<p><a href="https://e.org/?a&amp;b">https://e.org/?a&amp;b</a> and <b>bold</b>&amp;more</p>',
+    '<ul><li><a href="/a b/Präsens">spaces and umlauts</a></li><li><a href="  /x">blank</a></li>'
+    '<li><a href="https://e.org/?q=a&amp;r=b" title="T &amp; C">query</a></li></ul>',
+    '<p>line<br>break<br><br>two</p><hr><img src="x.png" alt="pic"><p><strong>bold</strong>&amp;'
+    'after <em>em</em>: x</p>',
+    '<table><tr><td><p>Account data</p><p>Profile data</p></td><td>- dash + plus</td></tr></table>',
+    '<div><a href="https://e.org/x">https://e.org/x</a> <a href="#top">top</a> '
+    '<a href="mailto:a@e.org">mail</a><pre>  code *here*\n  kept</pre></div>',
+]
+
+
+@pytest.mark.parametrize("fragment", _TRICKY)
+def test_tree_fed_html2text_reads_what_serialised_html_gives(fragment):
+    import html2text
+    import lxml.html
+
+    from pipelines.extract.html import _TreeToMarkdown
+
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    classic = html2text.HTML2Text(baseurl="https://example.org/p/")
+    classic.body_width, classic.unicode_snob, classic.images_to_alt, classic.ignore_images = 0, True, False, True
+    want = classic.handle(lxml.html.tostring(root, encoding="unicode"))
+    assert _TreeToMarkdown("https://example.org/p/").handle_tree(root) == want
+
+
+@pytest.mark.parametrize("name", ["gyftr.com", "oxe7.com", "quibi.com"])
+def test_link_counts_are_text_content_words(name):
+    import lxml.html
+
+    from pipelines.extract.html import _link_counts
+    from pipelines.extract.language import word_count
+
+    html, _ = decode_html((CITP / name / "page.html").read_bytes(), "text/html")
+    root = lxml.html.document_fromstring(html)
+    counts = _link_counts(root)
+    checked = 0
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        text, linked, links = counts[el]
+        assert text[0] == word_count(el.text_content()), el
+        assert links == sum(1 for _ in el.iter("a"))
+        assert linked == sum(word_count(a.text_content()) for a in el.iter("a")
+                             if not (a.get("href") or "").startswith(("mailto:", "tel:")))
+        checked += 1
+    assert checked > 100

@@ -4,17 +4,27 @@ The reference corpus (Princeton-Leuven) was made by a Readability main-content c
 html2text. We do the same with readability-lxml and html2text, and fall back to trafilatura when
 Readability finds nothing usable (pages with no content container, odd markup). bench/extraction.py
 measures the result against ../shared/corpus/citp-dev.
+
+The page is parsed once: Readability scores a copy of that tree (its own parse step is done on
+the copy, nothing is serialised and parsed again), the coverage container is read from it, the
+two candidates are compared by the words they will render, and only the one chosen goes through
+html2text, which is fed the tree's events directly instead of tokenising serialised HTML.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import html as htmlmod
 import logging
 import re
 
 import html2text
 import lxml.html
 from readability import Document
+from readability.cleaners import html_cleaner
+from urllib.parse import urljoin
+from readability.readability import REGEXES
 
 from pipelines.extract.decode import decode_cloudflare_emails, decode_html
 from pipelines.extract.language import guess_language, word_count as _word_count
@@ -24,7 +34,7 @@ from pipelines.payloads import HTML_MIMES, PDF_MIMES
 from pipelines.seedformat import text_hash
 
 logger = logging.getLogger(__name__)
-EXTRACTOR_VERSION = "readability+html2text/3"
+EXTRACTOR_VERSION = "readability+html2text/4"
 WIDE_RATIO = 1.1  # the coverage container replaces Readability's cut when it holds this much more
 
 
@@ -33,13 +43,68 @@ WIDE_RATIO = 1.1  # the coverage container replaces Readability's cut when it ho
 _DOUBLE_BR = re.compile(r"(?:<br\s*/?>\s*){2,}", re.I)
 
 
-def _html2text(fragment: str, base_url: str) -> str:
-    h = html2text.HTML2Text(baseurl=base_url)
-    h.body_width = 0
-    h.unicode_snob = True
-    h.images_to_alt = False
-    h.ignore_images = True
-    return h.handle(fragment)
+_VOID = frozenset("area base basefont br col embed frame hr img input isindex keygen link meta param "
+                  "source track wbr".split())
+_ESCAPED = re.compile(r"([&<>])")
+
+
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-_.!~*'()/:?=&#%;,+@$]*")
+_SERIALISED_HREF = re.compile(r'href="([^"]*)"')
+
+
+@functools.lru_cache(maxsize=4096)
+def _serialised_href(href: str) -> str:
+    """A link target as libxml2's HTML serialiser writes it (leading blanks dropped, spaces and
+    non-ASCII characters percent-encoded): what html2text was given when it read serialised HTML."""
+    out = lxml.html.tostring(lxml.html.Element("a", href=href), encoding="unicode")
+    found = _SERIALISED_HREF.search(out)
+    return htmlmod.unescape(found.group(1)) if found else href
+
+
+class _TreeToMarkdown(html2text.HTML2Text):
+    """html2text fed from an lxml tree: the events its HTMLParser would send on the tree's
+    serialisation (the characters the serialiser escapes arrive as entities do), without
+    serialising the tree and tokenising it again."""
+
+    def __init__(self, baseurl: str) -> None:
+        super().__init__(baseurl=baseurl)
+        self.body_width = 0
+        self.unicode_snob = True
+        self.images_to_alt = False
+        self.ignore_images = True
+
+    def _text(self, text: str | None) -> None:
+        if not text:
+            return
+        if "&" in text or "<" in text or ">" in text:
+            for i, part in enumerate(_ESCAPED.split(text)):
+                if part:
+                    self.handle_data(part, bool(i % 2))
+        else:
+            self.handle_data(text)
+
+    def handle_tree(self, root) -> str:
+        self.start = True
+        stack = [(root, False)]
+        while stack:
+            el, closing = stack.pop()
+            if closing:
+                if el.tag not in _VOID:
+                    self.handle_endtag(el.tag)
+                if el is not root:
+                    self._text(el.tail)
+            elif not isinstance(el.tag, str):  # a comment or processing instruction: its tail only
+                self._text(el.tail)
+            else:
+                attrs = dict(el.attrib)
+                href = attrs.get("href")
+                if href and not _PLAIN_URL.fullmatch(href):
+                    attrs["href"] = _serialised_href(href)
+                self.handle_tag(el.tag, attrs, start=True)
+                self._text(el.text)
+                stack.append((el, True))
+                stack.extend((child, False) for child in reversed(el))
+        return self.optwrap(self.finish())
 
 
 def _page_title(doc: lxml.html.HtmlElement) -> str:
@@ -110,40 +175,103 @@ def _separate_cell_blocks(root) -> None:
                 el.addnext(br)
 
 
-def _render(fragment: str, title: str, url: str) -> str:
-    """The one way a chosen fragment becomes seed-format markdown: the title heading dropped,
-    blocks inside table cells kept apart, html2text, blank lines trimmed."""
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+def _prepare(root, title: str) -> None:
+    """What every chosen part of the page goes through before html2text: the title heading
+    dropped, blocks inside table cells kept apart. ``root`` is a wrapper the caller owns."""
     _drop_title_headings(root, title)
     _separate_cell_blocks(root)
-    return _clean_markdown(_html2text(lxml.html.tostring(root, encoding="unicode"), url))
+
+
+def _to_markdown(root, url: str) -> str:
+    return _clean_markdown(_TreeToMarkdown(url).handle_tree(root))
+
+
+def _render(root, title: str, url: str) -> str:
+    """The one way a chosen part of the page becomes seed-format markdown."""
+    _prepare(root, title)
+    return _to_markdown(root, url)
+
+
+def _wrapped(el):
+    wrapper = lxml.html.Element("div")
+    wrapper.append(el)
+    return wrapper
 
 
 _SELF_LINK_HEADING = re.compile(
     r"(?is)(<h[1-6]\b[^>]*>)(\s*)<a\b[^>]*\bhref=[\"']#[^\"']*[\"'][^>]*>(.*?)</a>")
 
 
-def _readability_body(html: str, url: str, title: str) -> str:
-    # Readability.js turns runs of <br> into paragraphs before scoring; so do we. Headings that
-    # link to themselves (<h3><a href="#terms">Terms</a></h3>) look like link lists to its
-    # cleaner and were dropped with their text: the anchor goes, the heading stays.
-    html = _DOUBLE_BR.sub("\n<p>", html)
-    html = _SELF_LINK_HEADING.sub(r"\1\2\3", html)
-    summary = Document(html, url=url).summary(html_partial=True)
-    return _render(summary, title, url)
+class _Cut(str):
+    """Readability's answer: its serialisation (whose length drives its retry) and the element."""
+    element = None
 
 
-def _trafilatura_body(html: str, url: str, title: str = "") -> str:
+class _TreeReadability(Document):
+    """readability-lxml run on a copy of the page's tree instead of parsing the page again. What
+    its own parse step does to the tree that can change the text is done here, and only that:
+    hidden and display:none elements dropped, scripts, styles and comments removed, javascript:
+    links emptied, link targets made absolute (a <base href> first). Its cut is handed back as an
+    element, not as HTML to be parsed once more."""
+
+    def _parse(self, input):
+        doc = copy.deepcopy(input)
+        for elem in doc.xpath("//*[@hidden]"):
+            elem.drop_tree()
+        for elem in doc.xpath("//*[@style]"):
+            if REGEXES["displayNoneRe"].search(elem.get("style")):
+                elem.drop_tree()
+        lxml.etree.strip_elements(doc, "script", "style", "link", lxml.etree.Comment,
+                                  lxml.etree.ProcessingInstruction, with_tail=False)
+        _absolute_links(doc, self.url)
+        return doc
+
+    def get_clean_html(self):
+        cut = _Cut(lxml.html.tostring(self.html, encoding="unicode"))
+        cut.element = self.html
+        return cut
+
+
+def _absolute_links(doc, url: str) -> None:
+    """<a href> made absolute as readability-lxml's parse makes them (its Cleaner's javascript:
+    links emptied, a <base href> applied, targets that do not parse as URLs dropped)."""
+    bases = [b.get("href") for b in doc.iter("base") if b.get("href")]
+    for el in list(doc.iter("base")):
+        el.drop_tree()
+    for a in doc.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        try:
+            href = html_cleaner._remove_javascript_link(href.strip())
+            if bases:
+                href = urljoin(bases[-1], href)
+            a.set("href", urljoin(url, href) if url else href)
+        except ValueError:
+            del a.attrib["href"]
+
+
+def _readability_cut(doc, url: str):
+    """Readability's cut of the page, in a wrapper element to render; None when it fails."""
+    try:
+        summary = _TreeReadability(doc, url=url).summary(html_partial=True)
+    except Exception as exc:  # readability raises bare Exceptions on odd pages
+        logger.debug("readability failed on %s: %s", url, exc)
+        return None
+    return _wrapped(summary.element)
+
+
+def _trafilatura_body(doc, url: str, title: str = "") -> str:
     """trafilatura's selection (favor_recall), rendered by the same html2text path as the rest:
     one markdown style, and no sentence cut around an inline link (its own markdown output
     breaks '[About PDF page](u) to learn more' apart)."""
     import trafilatura
 
-    out = trafilatura.extract(html, url=url, output_format="html", include_links=True,
+    out = trafilatura.extract(copy.deepcopy(doc), url=url, output_format="html", include_links=True,
                               include_formatting=True, include_tables=True, favor_recall=True)
     if not out:
         return ""
-    lines = _render(out, title, url).split("\n")
+    lines = _render(lxml.html.fragment_fromstring(out, create_parent="div"), title, url).split("\n")
     if lines and lines[0].startswith("#") and _similar(lines[0].lstrip("# "), title):
         lines = lines[1:]  # the title is printed once, as '# title'
     return _clean_markdown("\n".join(lines))
@@ -165,25 +293,57 @@ _DIALOG_MARKS = re.compile(
     r"cookieyes|tarteaucitron|axeptio|cookiefirst|cmplz-|borlabs|klaro|termly-|CybotCookiebot")
 
 
+_NEVER_DIALOG = frozenset(("html", "body", "main", "article"))
+
+
+def _marks(attrib) -> str | None:
+    ident, cls = attrib.get("id"), attrib.get("class")
+    return f"{ident or ''} {cls or ''}" if ident or cls else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _dialog_marks(marks: str) -> bool:
+    return bool(_DIALOG_MARKS.search(marks))
+
+
+@functools.lru_cache(maxsize=65536)
+def _chrome_marks(marks: str) -> bool:
+    return bool(_CHROME_MARKS.search(marks))
+
+
 def _is_dialog(el) -> bool:
     """A cookie/consent or modal dialog (never the page's body, main or article)."""
-    if el.tag in ("html", "body", "main", "article"):
+    tag = el.tag
+    if tag in _NEVER_DIALOG:
         return False
-    return ((el.get("role") or "").lower() in ("dialog", "alertdialog") or el.tag == "dialog"
-            or el.get("aria-modal") == "true"
-            or bool(_DIALOG_MARKS.search(f"{el.get('id', '')} {el.get('class', '')}")))
+    if tag == "dialog":
+        return True
+    attrib = el.attrib
+    if not attrib:
+        return False
+    if (attrib.get("role") or "").lower() in ("dialog", "alertdialog") or attrib.get("aria-modal") == "true":
+        return True
+    marks = _marks(attrib)
+    return bool(marks) and _dialog_marks(marks)
 
 
 def _is_chrome(el) -> bool:
-    if not isinstance(el.tag, str):
+    tag = el.tag
+    if not isinstance(tag, str):
         return True
-    if el.tag in _CHROME_TAGS or (el.get("role") or "").lower() in _CHROME_ROLES:
+    if tag in _CHROME_TAGS:
         return True
-    if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
-        return True
-    if el.tag in ("body", "main", "article"):
+    attrib = el.attrib
+    if not attrib:
         return False
-    return bool(_CHROME_MARKS.search(f"{el.get('id', '')} {el.get('class', '')}")) or _is_dialog(el)
+    if (attrib.get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    if attrib.get("aria-hidden") == "true" or attrib.get("hidden") is not None:
+        return True
+    if tag in ("body", "main", "article"):
+        return False
+    marks = _marks(attrib)
+    return bool(marks) and _chrome_marks(marks) or _is_dialog(el)
 
 
 # A dialog named by the markup itself (not a policy that merely mentions cookies).
@@ -201,11 +361,51 @@ def remove_dialogs(doc: lxml.html.HtmlElement) -> bool:
     return bool(found)
 
 
-def _link_density(el) -> tuple[float, int, int]:
-    words = _word_count(el.text_content())
-    linked = sum(_word_count(a.text_content()) for a in el.iter("a")
-                 if not (a.get("href") or "").startswith(("mailto:", "tel:")))
-    return (linked / words if words else 0.0), words, sum(1 for _ in el.iter("a"))
+_LINK_LIST_TAGS = frozenset(("ul", "ol", "div", "table", "tr", "td", "p", "section", "dl"))
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what the regex \w matches
+
+
+def _join(a: tuple, text: str | None) -> tuple:
+    """(words, starts with a word character, ends with one) of a text followed by ``text``: a
+    word cut by an element boundary ("2021<b>Kirche</b>") counts once, as in text_content()."""
+    if not text:
+        return a
+    return _concat(a, (_word_count(text), _is_word_char(text[0]), _is_word_char(text[-1])))
+
+
+def _concat(a: tuple, b: tuple) -> tuple:
+    if a is _NO_TEXT:
+        return b
+    if b is _NO_TEXT:
+        return a
+    return (a[0] + b[0] - (1 if a[2] and b[1] else 0), a[1], b[2])
+
+
+_NO_TEXT = (0, False, False)
+
+
+def _link_counts(root) -> dict:
+    """For every element under ``root``: the words of its text_content(), the words of its link
+    texts (mailto: and tel: links aside) and its links, counted once from the leaves up."""
+    counts: dict = {}
+    for el in reversed([e for e in root.iter() if isinstance(e.tag, str)]):
+        text = _join(_NO_TEXT, el.text)
+        linked = links = 0
+        for child in el:
+            if isinstance(child.tag, str):
+                child_text, child_linked, child_links = counts[child]
+                text = _concat(text, child_text)
+                linked, links = linked + child_linked, links + child_links
+            text = _join(text, child.tail)
+        if el.tag == "a":
+            links += 1
+            if not (el.get("href") or "").startswith(("mailto:", "tel:")):
+                linked += text[0]
+        counts[el] = (text, linked, links)
+    return counts
 
 
 def _strip_chrome(root) -> None:
@@ -214,12 +414,20 @@ def _strip_chrome(root) -> None:
     for el in list(root.iter()):
         if el is not root and isinstance(el.tag, str) and el.getparent() is not None and _is_chrome(el):
             el.drop_tree()
-    for el in list(root.iter("ul", "ol", "div", "table", "tr", "td", "p", "section", "dl")):
-        if el is root or el.getparent() is None:
+    counts = _link_counts(root)
+    gone: set = set()
+    for el in list(root.iter()):
+        if el is root or not isinstance(el.tag, str):
             continue
-        density, words, links = _link_density(el)
-        if links >= 2 and density >= 0.5 and words < 400:
-            el.drop_tree()
+        if el.getparent() in gone:
+            gone.add(el)
+            continue
+        if el.tag in _LINK_LIST_TAGS:
+            text, linked, links = counts[el]
+            words = text[0]
+            if links >= 2 and words and linked / words >= 0.5 and words < 400:
+                gone.add(el)
+                el.drop_tree()
 
 
 _CLIMB_WORDS = 40
@@ -280,13 +488,13 @@ def coverage_container(doc: lxml.html.HtmlElement, share: float = 0.9):
     return node, weight.get(node, total)
 
 
-def _container_body(doc: lxml.html.HtmlElement, url: str, title: str, at_least: int = 0) -> str:
-    """The coverage container rendered like Readability's cut; "" when it is not worth rendering
-    (it cannot hold more than ``at_least`` words: its content blocks' words, which undercount the
-    rendered text by a few percent, are under 80 % of that)."""
+def _container_cut(doc: lxml.html.HtmlElement, at_least: int = 0):
+    """The coverage container cleaned of chrome, in a wrapper element to render; None when it is
+    not worth it (it cannot hold more than ``at_least`` words: its content blocks' words, which
+    undercount the rendered text by a few percent, are under 80 % of that)."""
     node, words = coverage_container(doc)
     if node is None or words <= 0.8 * at_least:
-        return ""
+        return None
     node = copy.deepcopy(node)
     _strip_chrome(node)
     for a in node.iter("a"):  # self-link headings: keep the heading's text, drop the anchor link
@@ -294,8 +502,28 @@ def _container_body(doc: lxml.html.HtmlElement, url: str, title: str, at_least: 
         if href.startswith("#") and any(p.tag in ("h1", "h2", "h3", "h4", "h5", "h6")
                                         for p in a.iterancestors()):
             a.drop_tag()
-    html = lxml.html.tostring(node, encoding="unicode")
-    return _render(html, title, url)
+    return _wrapped(node)
+
+
+def _rendered_words(root, url: str) -> int:
+    """The words html2text will write for ``root``: its text, its link targets and titles
+    (written absolute as ``[text](target "title")``, in-page anchors as their text only) and the
+    numbers of ordered lists' items."""
+    words = _word_count(" ".join(root.itertext()))
+    host_words = _word_count("/".join(url.split("/", 3)[:3])) if url else 0
+    dir_words = _word_count(url.rsplit("/", 1)[0]) if url else 0
+    for ol in root.iter("ol"):
+        words += sum(1 for child in ol if child.tag == "li")
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href and not href.startswith("#"):
+            words += _word_count(a.get("title") or "") + _word_count(href)
+            if not _ABSOLUTE.match(href):  # written joined to the page's URL
+                words += host_words if href.startswith("/") else dir_words
+    return words
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def extract_policy(body: bytes, content_type: str | None, url: str,
@@ -318,6 +546,10 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     if not html.strip():
         return ExtractedText("", "", "", 0, None, encoding, EXTRACTOR_VERSION,
                              reason="empty page")
+    # Readability.js turns runs of <br> into paragraphs before scoring; so do we. Headings that
+    # link to themselves (<h3><a href="#terms">Terms</a></h3>) look like link lists to its
+    # cleaner and were dropped with their text: the anchor goes, the heading stays.
+    html = _SELF_LINK_HEADING.sub(r"\1\2\3", _DOUBLE_BR.sub("\n<p>", html))
     try:
         doc = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -325,29 +557,33 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
                              reason=f"unparseable HTML: {exc}")
     title = _page_title(doc)
     extractor = EXTRACTOR_VERSION
-    if _DIALOG_HINT.search(html) and remove_dialogs(doc):
-        html = lxml.html.tostring(doc, encoding="unicode")
-    try:
-        body_md = _readability_body(html, url, title)
-    except Exception as exc:  # readability raises bare Exceptions on odd pages
-        logger.debug("readability failed on %s: %s", url, exc)
-        body_md = ""
+    if _DIALOG_HINT.search(html):
+        remove_dialogs(doc)
     full_words = _word_count(doc.text_content())
     # Readability keeps one container; a policy spread over sibling sections loses the rest.
-    # The container holding 90 % of the page's content blocks is the second opinion, rendered the
-    # same way, and wins when Readability kept much less of the text.
-    needed = int(WIDE_RATIO * _word_count(body_md)) + 20
+    # The container holding 90 % of the page's content blocks is the second opinion, prepared
+    # the same way, and wins when Readability kept much less of the text. Only the one chosen is
+    # rendered.
+    cut = _readability_cut(doc, url)
+    cut_words = 0
+    if cut is not None:
+        _prepare(cut, title)
+        cut_words = _rendered_words(cut, url)
+    needed = int(WIDE_RATIO * cut_words) + 20
     try:
-        wide = _container_body(doc, url, title, needed)
+        wide = _container_cut(doc, needed)
     except Exception as exc:  # odd markup: Readability's answer stands
         logger.debug("coverage container failed on %s: %s", url, exc)
-        wide = ""
-    if _word_count(wide) > needed:
-        body_md, extractor = wide, EXTRACTOR_VERSION + "+container"
+        wide = None
+    if wide is not None:
+        _prepare(wide, title)
+        if _rendered_words(wide, url) > needed:
+            cut, extractor = wide, EXTRACTOR_VERSION + "+container"
+    body_md = _to_markdown(cut, url) if cut is not None else ""
     if _word_count(body_md) < max(20, 0.1 * min(full_words, 2000)):
-        alt = _trafilatura_body(html, url, title)
+        alt = _trafilatura_body(doc, url, title)
         if _word_count(alt) > _word_count(body_md):
-            body_md, extractor = alt, "trafilatura+html2text/3"
+            body_md, extractor = alt, "trafilatura+html2text/4"
     words = _word_count(body_md)
     if words == 0:
         return ExtractedText("", title, "", 0, None, encoding, extractor,

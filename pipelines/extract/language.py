@@ -7,8 +7,11 @@ import re
 import lxml.html
 
 
+_WORD = re.compile(r"\w+")
+
+
 def word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    return len(_WORD.findall(text))
 
 
 def detect_language(text: str) -> str | None:
