@@ -28,7 +28,7 @@ from pipelines.corpus.store import CorpusStore
 from pipelines.corpus.warcfiles import SnapshotStore
 from pipelines.items import Fetch
 from pipelines.payloads import is_textual_mime
-from pipelines.publish.finalize import finalize
+from pipelines.publish.finalize import EarlyFinish
 from pipelines.rederive import Extractions
 from pipelines.seeds import read_seeds
 
@@ -154,9 +154,15 @@ class Ingest:
             self.figures["payloads"] += 1
 
     def finish(self, workers: int | None) -> dict:
+        """Every record is read: the texts still being extracted are collected, each site
+        finalised as soon as its last text is in (see :class:`EarlyFinish`)."""
         self.snaps.close()
-        self.store_texts(self.extractions.results(wait=True))
-        self.figures.update(finalize(self.store.store, workers))
+        early = EarlyFinish(self.store.store, self.extractions.pool)
+        early.expect(list(self.pending))
+        for result in self.extractions.results(wait=True):
+            self.store_texts([result])
+            early.arrived(result[0])
+        self.figures.update(early.finish(workers))
         self.figures["problem_files"] = sorted(dict.fromkeys(p.file for p in self.problems))
         return self.figures
 

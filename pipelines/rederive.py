@@ -14,7 +14,7 @@ from pipelines.corpus.store import CorpusStore
 from pipelines.corpus.warcfiles import SnapshotStore, read_record
 from pipelines.extract import extract_policy, load_language_model
 from pipelines.items import ExtractedText, SnapshotKind
-from pipelines.publish.finalize import finalize
+from pipelines.publish.finalize import EarlyFinish
 from pipelines.workers import die_with_parent
 
 logger = logging.getLogger(__name__)
@@ -125,15 +125,19 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
         try:
             for job in jobs:
                 extractions.add(job)
+            # each site finalised as soon as its last text is in, the others still extracting
+            early = EarlyFinish(store, extractions.pool)
+            early.expect([job[0] for job in jobs])
             for key, extracted, error in extractions.results(wait=True):
                 if error:
                     failed += 1
                     logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
-                    continue
-                changed += store.fetches.replace_text(key, extracted)
+                else:
+                    changed += store.fetches.replace_text(key, extracted)
+                early.arrived(key)
+            figures = early.finish(workers)
         finally:
             extractions.close()
-        figures = finalize(store, workers)
         return {"payloads": len(jobs), "texts_changed": changed, "failed": failed, **figures}
     finally:
         store.close()

@@ -146,7 +146,8 @@ def modern_pair_scores(name: str) -> tuple[float, float, float, float]:
 
 
 @pytest.mark.parametrize("name", ["UptimeRobot-Terms-of-Service-2026-06-25", "Fruitz-Privacy-Policy-2024-07-17",
-                                  "GitHub-Terms-of-Service-2024-01-02", "Mektoube-Terms-of-Service-2025-01-16"])
+                                  "GitHub-Terms-of-Service-2024-01-02", "Mektoube-Terms-of-Service-2025-01-16",
+                                  "AdopteUnMec-Terms-of-Service-2022-09-17"])
 def test_real_modern_pages_that_lost_sections(name):
     """Development pages where one container was kept before."""
     _, recall, _, headings = modern_pair_scores(name)
@@ -254,3 +255,72 @@ def test_link_counts_are_text_content_words(name):
                              if not (a.get("href") or "").startswith(("mailto:", "tel:")))
         checked += 1
     assert checked > 100
+
+
+def test_2000_era_layout_keeps_the_policy_not_its_navigation_table():
+    """A page laid out in tables, as sites were around 2000: a banner row of image links, a
+    navigation table (image buttons, text links, click-through redirect links) in the left
+    cell, the policy in the right one. The policy is kept whole; the navigation, the banner and
+    image links that would be written as ``[](target)`` are not."""
+    policy = "".join(
+        f"<p><font face=arial size=2>{i}. We collect the information you give us when you order "
+        f"from our catalogue, and we use it only to fill your order number {i} and to write to "
+        f"you about it. We never sell or rent your address to other companies.</font></p>"
+        for i in range(1, 9))
+    redirect = "/cgi-bin/redirect.cgi?url=http%3A%2F%2Fpartner{0}.test%2F"
+    nav = ("<table width=140 border=0 cellpadding=0 cellspacing=0>"
+           + "".join(f"<tr><td><a href='/{p}.html'><img src='/img/btn_{p}.gif' width=140 height=20 "
+                     f"border=0></a></td></tr>" for p in ("home", "catalog", "order", "about"))
+           + "".join(f"<tr><td><font size=1><a href='{redirect.format(i)}'>Partner shop {i}</a>"
+                     f"</font></td></tr><tr><td><a href='/specials{i}.html'>Weekly specials {i}</a></td></tr>"
+                     for i in range(1, 4))
+           + "</table>")
+    page = (f"<html><head><title>Privacy - Mail Order Co.</title></head><body bgcolor=#ffffff>"
+            f"<table width=760 border=0 cellpadding=0 cellspacing=0>"
+            f"<tr><td colspan=2><a href='/'><img src='/img/banner.gif' width=760 height=80></a></td></tr>"
+            f"<tr><td width=140 valign=top bgcolor=#003366>{nav}</td>"
+            f"<td valign=top><h2>Our privacy policy</h2>{policy}</td></tr>"
+            f"<tr><td colspan=2><font size=1>&copy; 2000 Mail Order Co.</font></td></tr>"
+            f"</table></body></html>").encode()
+    got = extract_policy(page, "text/html", "http://mailorder.test/privacy.html").markdown
+    for i in range(1, 9):
+        assert f"fill your order number {i} and" in got
+    for gone in ("Partner shop", "redirect.cgi", "Weekly specials", "[](", "banner.gif", "btn_"):
+        assert gone not in got, gone
+
+
+def test_a_data_table_of_links_in_a_policy_is_kept():
+    """A cookie table's cells are links (a vendor, its opt-out page): they are the policy's text."""
+    rows = "".join(f"<tr><td><a href='https://vendor{i}.test/'>Vendor {i}</a></td><td>Analytics "
+                   f"cookie kept for {i} months.</td><td><a href='https://vendor{i}.test/optout'>Opt "
+                   f"out of Vendor {i}</a></td></tr>" for i in range(1, 7))
+    page = (f"<html><head><title>Cookie Policy</title></head><body><main><h1>Cookie Policy</h1>"
+            + "<p>This policy lists the cookies this site sets and how to refuse them.</p>" * 4
+            + f"<table><tr><th>Vendor</th><th>Purpose</th><th>Opt out</th></tr>{rows}</table></main>"
+            f"</body></html>").encode()
+    got = extract_policy(page, "text/html", "https://shop.test/cookies").markdown
+    for i in range(1, 7):
+        assert f"Opt out of Vendor {i}" in got and f"Vendor {i}]" in got
+
+
+def test_collapsed_accordion_sections_are_the_policy_and_inactive_tabs_are_not():
+    """Modern legal pages put each section in an accordion item whose body is aria-hidden until
+    opened (react-sanfona, Bootstrap's collapse): every section is kept. A hidden tab holding
+    another document, and hidden chrome (a mobile menu), are not."""
+    section = ("<p>Section {0} text: the personal data we hold about members, why we hold it, how "
+               "long we keep it and whom we share it with, for the purposes set out here {0}.</p>")
+    items = "".join(
+        f"<div class='react-sanfona-item' aria-expanded='false'><h3 class='slide-title'>Part {i}</h3>"
+        f"<div class='react-sanfona-item-body' aria-hidden='true' style='max-height:0'>"
+        f"<div class='slide-content'>{section.format(i) * 3}</div></div></div>" for i in range(1, 6))
+    other_tab = ("<div class='tab-pane' aria-hidden='true'><h2>Terms of use</h2>"
+                 + "<p>These terms of use bind every member who uses the service in any way.</p>" * 30
+                 + "</div>")
+    page = (f"<html><head><title>Privacy policy</title></head><body>"
+            f"<div class='mobile-menu' aria-hidden='true'><ul><li><a href='/a'>Account</a></li>"
+            f"<li><a href='/b'>Billing</a></li></ul></div><main><h1>Privacy policy</h1>"
+            f"<div class='accordion'>{items}</div>{other_tab}</main></body></html>").encode()
+    got = extract_policy(page, "text/html", "https://dating.test/privacy").markdown
+    for i in range(1, 6):
+        assert f"Section {i} text" in got and f"Part {i}" in got
+    assert "These terms of use" not in got and "Billing" not in got

@@ -64,14 +64,23 @@ def _compare_pair(texts: tuple[str, str]) -> dict:
     return compare(*texts)
 
 
-def precompute_measures(store, workers: int | None = None) -> int:
-    """Measure, in a process pool, every pair of successive versions not measured yet."""
+def unmeasured_pairs(store, sites: list[str] | None = None) -> list[tuple[str, str]]:
+    """The pairs of successive versions (of these sites, or all) not measured yet."""
     pairs = set()
-    for site in store.versions.sites():
+    for site in store.versions.sites() if sites is None else sites:
         hashes = [v.text_hash for v in store.versions.of(site)]
         pairs.update(zip(hashes, hashes[1:]))
-    done = store.measures.pairs()
-    todo = sorted(pairs - done)
+    return sorted(pairs - store.measures.pairs())
+
+
+def compare_pairs(texts: list[tuple[str, str]]) -> list[dict]:
+    """compare() of each (old text, new text): a task for a worker process."""
+    return [compare(a, b) for a, b in texts]
+
+
+def precompute_measures(store, workers: int | None = None) -> int:
+    """Measure, in a process pool, every pair of successive versions not measured yet."""
+    todo = unmeasured_pairs(store)
     if len(todo) < 20 or (workers or os.cpu_count() or 1) < 2:
         return 0  # measured one by one as needed
     with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:

@@ -46,6 +46,18 @@ class Captures(Repository):
                 "AND payload_key NOT LIKE 'revisit:%' ORDER BY timestamp LIMIT 1", (digest,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def sites_of_keys(self, payload_keys) -> dict[str, set[str]]:
+        """payload key -> the sites with a capture of it."""
+        keys = list(payload_keys)
+        found: dict[str, set[str]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            for key, site in self.db.execute(
+                    "SELECT DISTINCT payload_key, site FROM captures WHERE payload_key IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                found.setdefault(key, set()).add(site)
+        return found
+
     def key_at(self, key_url: str, timestamp: str) -> tuple[str, str] | None:
         """(payload key, digest) of the capture of ``key_url`` at exactly ``timestamp`` (what a
         revisit's WARC-Refers-To-Target-URI and -Date name), if indexed with a payload."""

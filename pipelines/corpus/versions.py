@@ -52,11 +52,14 @@ class Versions(Repository):
         return [r[0] for r in self.db.execute("SELECT site FROM dirty_sites ORDER BY site")]
 
     def build_dirty(self) -> tuple[int, int]:
-        """Every site whose index changed: its version files written, made durable with one
-        sync (not one fsync per file on the crawl's thread), then recorded in the index with the
-        sites' dirty marks cleared. A crash before the sync leaves the sites dirty: rebuilt.
-        Returns (files written, files removed)."""
-        sites = self.dirty_sites()
+        """Every site whose index changed: see :meth:`build`."""
+        return self.build(self.dirty_sites())
+
+    def build(self, sites: list[str]) -> tuple[int, int]:
+        """These sites' version files written, made durable with one sync (not one fsync per
+        file on the crawl's thread), then recorded in the index with the sites' dirty marks
+        cleared. A crash before the sync leaves the sites dirty: rebuilt. Returns (files
+        written, files removed)."""
         rows: list = []
         total_w = total_r = 0
         for site in sites:

@@ -177,9 +177,69 @@ def _separate_cell_blocks(root) -> None:
 
 def _prepare(root, title: str) -> None:
     """What every chosen part of the page goes through before html2text: the title heading
-    dropped, blocks inside table cells kept apart. ``root`` is a wrapper the caller owns."""
+    dropped, a layout table's navigation and links with no text dropped, blocks inside table
+    cells kept apart. ``root`` is a wrapper the caller owns."""
     _drop_title_headings(root, title)
+    _drop_layout_navigation(root)
+    _drop_empty_links(root)
     _separate_cell_blocks(root)
+
+
+def _drop_empty_links(root) -> None:
+    """Links with no text (image links, banners: images are not rendered) would be written as
+    ``[](target)``: nothing a reader sees, only a URL."""
+    for a in list(root.iter("a")):
+        if a.get("href") is not None and not a.text_content().strip() and a.getparent() is not None:
+            a.drop_tree()
+
+
+def _is_layout_table(table) -> bool:
+    """A table used to lay a page out (2000-era pages): a table inside one of its cells, or a
+    cell holding a whole page section."""
+    for cell in table.iter("td", "th"):
+        if cell.find(".//table") is not None or _word_count(cell.text_content()) > _LAYOUT_CELL_WORDS:
+            return True
+    return False
+
+
+def _is_data_table(table) -> bool:
+    """A table of data (a cookie table, a table of recipients), not of layout or navigation:
+    not a layout table, and most of its rows have two cells or more with text in them."""
+    if _is_layout_table(table):
+        return False
+    rows = [tr for tr in table.iter("tr")]
+    wide = sum(1 for tr in rows
+               if sum(1 for c in tr if c.tag in ("td", "th") and c.text_content().strip()) >= 2)
+    return bool(rows) and wide * 2 >= len(rows)
+
+
+def _data_table_parts(root) -> set:
+    """The tables of data under ``root`` and their rows and cells: text, however many links."""
+    return {el for t in root.iter("table") if _is_data_table(t) for el in t.iter("table", "tr", "td", "th")}
+
+
+def _drop_layout_navigation(root) -> None:
+    """In a layout table, the cells, rows and tables that are navigation (link lists: two links
+    or more, at least half their words link texts, or no words at all) go, as page chrome does
+    in the coverage container. The cell holding most unlinked words (the page's text) and what
+    holds it stay; a data table's cells (a cookie table's links) are never looked at."""
+    layouts = [t for t in root.iter("table") if _is_layout_table(t)]
+    if not layouts:
+        return
+    counts = _link_counts(root)
+    kept: set = set()
+    for table in layouts:
+        main = max(table.iter("td", "th"), key=lambda c: counts[c][0][0] - counts[c][1])
+        kept.add(main)
+        kept.update(main.iterancestors())
+    inside = {el for t in layouts for el in t.iter("table", "tr", "td", "th")} - _data_table_parts(root)
+    for el in list(root.iter("table", "tr", "td", "th")):
+        if el not in inside or el in kept or el.getparent() is None:
+            continue
+        text, linked, links = counts[el]
+        words = text[0]
+        if links >= 2 and (not words or linked / words >= 0.5) and words < 400:
+            el.drop_tree()
 
 
 def _to_markdown(root, url: str) -> str:
@@ -218,6 +278,11 @@ class _TreeReadability(Document):
         doc = copy.deepcopy(input)
         for elem in doc.xpath("//*[@hidden]"):
             elem.drop_tree()
+        # aria-hidden: what the coverage container leaves out too (a collapsed accordion
+        # item's body is the policy and stays)
+        for elem in doc.xpath("//*[@aria-hidden='true']"):
+            if not _is_panel(elem.attrib) and elem.getparent() is not None:
+                elem.drop_tree()
         for elem in doc.xpath("//*[@style]"):
             if REGEXES["displayNoneRe"].search(elem.get("style")):
                 elem.drop_tree()
@@ -327,6 +392,26 @@ def _is_dialog(el) -> bool:
     return bool(marks) and _dialog_marks(marks)
 
 
+# Collapsed accordion items: hidden until a reader opens them, and a policy's sections as much
+# as the open ones (hidden chrome, a mobile menu or an icon, is not named so). Inactive tabs are
+# not: a tab often holds another document (the terms beside the privacy policy).
+_PANEL_MARKS = re.compile(r"(?i)accordion|collaps|toggle|expand|sanfona|disclosure|item-body|"
+                          r"(^|[\s_-])(fold|faq)(s|-content|-body|-answer)?([\s_-]|$)")
+
+
+@functools.lru_cache(maxsize=65536)
+def _panel_marks(marks: str) -> bool:
+    return bool(_PANEL_MARKS.search(marks))
+
+
+def _is_panel(attrib) -> bool:
+    """An accordion item's body (WAI-ARIA's pattern: role=region; or named so)."""
+    if (attrib.get("role") or "").lower() == "region":
+        return True
+    marks = _marks(attrib)
+    return bool(marks) and _panel_marks(marks)
+
+
 def _is_chrome(el) -> bool:
     tag = el.tag
     if not isinstance(tag, str):
@@ -338,7 +423,7 @@ def _is_chrome(el) -> bool:
         return False
     if (attrib.get("role") or "").lower() in _CHROME_ROLES:
         return True
-    if attrib.get("aria-hidden") == "true" or attrib.get("hidden") is not None:
+    if (attrib.get("aria-hidden") == "true" or attrib.get("hidden") is not None) and not _is_panel(attrib):
         return True
     if tag in ("body", "main", "article"):
         return False
@@ -410,11 +495,13 @@ def _link_counts(root) -> dict:
 
 def _strip_chrome(root) -> None:
     """Drop page chrome, then link lists (menus, link farms, tables of contents: blocks whose
-    words are mostly link texts), which old pages do not mark up as <nav>."""
+    words are mostly link texts), which old pages do not mark up as <nav>. A table of data's
+    rows are text however many links they hold (a cookie table: vendor, purpose, opt-out link)."""
     for el in list(root.iter()):
         if el is not root and isinstance(el.tag, str) and el.getparent() is not None and _is_chrome(el):
             el.drop_tree()
     counts = _link_counts(root)
+    data = _data_table_parts(root)
     gone: set = set()
     for el in list(root.iter()):
         if el is root or not isinstance(el.tag, str):
@@ -422,7 +509,7 @@ def _strip_chrome(root) -> None:
         if el.getparent() in gone:
             gone.add(el)
             continue
-        if el.tag in _LINK_LIST_TAGS:
+        if el.tag in _LINK_LIST_TAGS and el not in data:
             text, linked, links = counts[el]
             words = text[0]
             if links >= 2 and words and linked / words >= 0.5 and words < 400:
