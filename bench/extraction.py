@@ -122,6 +122,7 @@ def summary(name: str, values: list[float]) -> str:
 def modern(corpus: Path, names: list[str], worst: int) -> None:
     pages = [d for d in sorted(corpus.iterdir()) if (d / "page.html").exists()]
     run = tools()
+    cpu: dict[str, float] = {}
     for name in names:
         by_type: dict[str, list[tuple[float, float, float, float, str]]] = collections.defaultdict(list)
         t = 0.0
@@ -129,9 +130,10 @@ def modern(corpus: Path, names: list[str], worst: int) -> None:
             meta = json.loads((d / "meta.json").read_text())
             html = (d / "page.html").read_bytes()
             ref = (d / "reference.md").read_text(encoding="utf-8")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = run[name](html, None, meta.get("url") or "https://example.invalid/")
             t += time.perf_counter() - t0
+            cpu[name] = cpu.get(name, 0.0) + time.process_time() - c0
             p, r, f = prf(out, ref)
             by_type[meta.get("doctype", "?")].append((p, r, f, heading_recall(out, ref), d.name))
         every = [x for rows in by_type.values() for x in rows]
@@ -143,6 +145,11 @@ def modern(corpus: Path, names: list[str], worst: int) -> None:
         if worst:
             for p, r, f, h, page in sorted(every, key=lambda x: x[2])[:worst]:
                 print(f"    worst: F1 {f:.3f} P {p:.3f} R {r:.3f} headings {h:.2f}  {page}")
+    if "project" in cpu and "trafilatura" in cpu:
+        n = len(pages)
+        print(f"\nCPU per page (modern-pairs, this run): project {1000 * cpu['project'] / n:.1f} ms, "
+              f"trafilatura {1000 * cpu['trafilatura'] / n:.1f} ms: "
+              f"{cpu['project'] / cpu['trafilatura']:.2f}x (target <= 1.2x)")
 
 
 def main() -> None:

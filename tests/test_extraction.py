@@ -294,7 +294,7 @@ def test_a_data_table_of_links_in_a_policy_is_kept():
     rows = "".join(f"<tr><td><a href='https://vendor{i}.test/'>Vendor {i}</a></td><td>Analytics "
                    f"cookie kept for {i} months.</td><td><a href='https://vendor{i}.test/optout'>Opt "
                    f"out of Vendor {i}</a></td></tr>" for i in range(1, 7))
-    page = (f"<html><head><title>Cookie Policy</title></head><body><main><h1>Cookie Policy</h1>"
+    page = ("<html><head><title>Cookie Policy</title></head><body><main><h1>Cookie Policy</h1>"
             + "<p>This policy lists the cookies this site sets and how to refuse them.</p>" * 4
             + f"<table><tr><th>Vendor</th><th>Purpose</th><th>Opt out</th></tr>{rows}</table></main>"
             f"</body></html>").encode()

@@ -40,7 +40,8 @@ WIDE_RATIO = 1.1  # the coverage container replaces Readability's cut when it ho
 
 
 
-_DOUBLE_BR = re.compile(r"(?:<br\s*/?>\s*){2,}", re.I)
+# (no re.I: a case-insensitive pattern has no fast scan for its first character; 18x slower)
+_DOUBLE_BR = re.compile(r"<[bB][rR]\s*/?>\s*(?:<[bB][rR]\s*/?>\s*)+")
 
 
 _VOID = frozenset("area base basefont br col embed frame hr img input isindex keygen link meta param "
@@ -431,11 +432,6 @@ def _is_chrome(el) -> bool:
     return bool(marks) and _chrome_marks(marks) or _is_dialog(el)
 
 
-# A dialog named by the markup itself (not a policy that merely mentions cookies).
-_DIALOG_HINT = re.compile(r"(?i)(?:\b(?:id|class)\s*=\s*[\"'][^\"'>]*(?:cookie|consent|gdpr|onetrust|"
-                          r"cky-|didomi|usercentrics|cmp)|role\s*=\s*[\"']?(?:alert)?dialog|aria-modal|<dialog)")
-
-
 def remove_dialogs(doc: lxml.html.HtmlElement) -> bool:
     """Drop cookie/consent dialogs and modal dialogs from a page (Readability can pick their
     text over the policy's). True when something was removed."""
@@ -644,8 +640,7 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
                              reason=f"unparseable HTML: {exc}")
     title = _page_title(doc)
     extractor = EXTRACTOR_VERSION
-    if _DIALOG_HINT.search(html):
-        remove_dialogs(doc)
+    remove_dialogs(doc)  # one walk of the tree: cheaper than a case-insensitive scan of the HTML
     full_words = _word_count(doc.text_content())
     # Readability keeps one container; a policy spread over sibling sections loses the rest.
     # The container holding 90 % of the page's content blocks is the second opinion, prepared
