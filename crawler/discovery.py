@@ -204,6 +204,46 @@ def is_archive_link(href: str, archive_hosts: tuple[str, ...] = ()) -> bool:
             or bool(re.match(r"^/(web/)?\d{4,14}[a-z_]*/", parts.path)))
 
 
+_SLUG_WORDS = re.compile(r"[^\W_]+")
+_POLICY_SLUG = {"policy", "notice", "statement", "html", "htm", "php", "aspx", "jsp", "en", "us"}
+
+
+def _named_policy(path: str) -> bool:
+    """The last path segment names a privacy page ('privacy-policy.html', 'datenschutz',
+    'privacy-notice-2018'), not a post whose slug holds the word among others
+    ('gdpr-privacy-update', 'why-privacy-matters')."""
+    last = unquote(path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]).lower()
+    if not any(w in last for w in HREF_WORDS):
+        return False
+    other = [w for w in _SLUG_WORDS.findall(last)
+             if w not in _POLICY_SLUG and not any(h in w for h in HREF_WORDS) and not w.isdigit()]
+    return not other
+
+
+# A page behind a strong privacy link whose own title names privacy is the policy even when the
+# classifier guesses another kind, down to this probability (a 2018 policy read as terms: 0.37).
+LINKED_THRESHOLD = 0.2
+STRONG_LINK = 13  # exact privacy text (or privacy and policy words) with a privacy href
+
+
+def accept_policy(probability: float, threshold: float, link: LinkCandidate | None,
+                  title: str, markdown: str) -> tuple[bool, str]:
+    """Whether a fetched policy page is the site's privacy policy, and a note when that was not
+    the classifier's word alone: a page is never dropped for a wrong guess of its kind when the
+    homepage's link and the page's own title (or first heading) both name the privacy policy."""
+    if probability >= threshold:
+        return True, ""
+    if link is None or link.score < STRONG_LINK or probability < LINKED_THRESHOLD:
+        return False, ""
+    heading = next((line.lstrip("# ").strip() for line in markdown.splitlines()
+                    if line.startswith("#")), "")
+    named = [fold(t) for t in (title, heading) if t]
+    if any(any(w in t for w in _PRIVACY) and not _NEGATIVE.search(t) for t in named):
+        return True, (f"the link and the page's title name the privacy policy (classifier alone: "
+                      f"p {probability:.2f})")
+    return False, ""
+
+
 def score_link(text: str, href: str, footer: bool, late: bool) -> tuple[float, str]:
     """A link's score as the privacy policy link, and why. Privacy texts over cookie-policy
     texts over settings and opt-out pages; tag, category and search pages are never candidates,
@@ -235,8 +275,7 @@ def score_link(text: str, href: str, footer: bool, late: bool) -> tuple[float, s
     if HREF_LISTING.search(path):
         score -= 12
         why.append("listing page (tag/category/search)")
-    elif HREF_ARTICLE.search(path) and not any(
-            w in unquote(path.rstrip("/").rsplit("/", 1)[-1]).lower() for w in HREF_WORDS):
+    elif HREF_ARTICLE.search(path) and not _named_policy(path):
         score -= 6  # a post under /blog/ or /2019/05/, unless the page itself is named privacy
         why.append("blog/news page")
     if len(t) > 60:

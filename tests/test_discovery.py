@@ -308,3 +308,34 @@ def test_installed_wheel_classifies_and_discovers(sites, tmp_path):
     assert dv.returncode == 0, dv.stderr[-3000:]
     rows = list(csv.DictReader((out / "discovered.csv").open(encoding="utf-8")))
     assert sum(r["status"] == "found" for r in rows) >= 4
+
+
+def test_a_nav_link_to_a_blog_post_never_outranks_the_footers_policy_link():
+    """A navigation link whose text names privacy but which points to a blog post (its slug
+    holds the word) loses to the footer's policy link, even one whose URL does not say privacy."""
+    html = ('<html><body><nav><a href="/blog/2018/05/gdpr-privacy-update">Privacy</a>'
+            '<a href="/news/why-privacy-matters-to-us">Your privacy</a><a href="/shop">Shop</a></nav>'
+            '<p>Welcome.</p><footer><a href="/legal/notice">Privacy Policy</a> <a href="/terms">Terms'
+            '</a></footer></body></html>')
+    links = find_policy_links(html, "http://x.example/")
+    assert links[0].href == "http://x.example/legal/notice"
+    # a policy page under /blog/ that is named so keeps its points
+    named = find_policy_links('<html><body><a href="/blog/privacy-policy.html">Privacy Policy</a>'
+                              '</body></html>', "http://x.example/")
+    assert named and "blog/news" not in named[0].why
+
+
+def test_a_policy_is_not_dropped_for_a_wrong_guess_of_its_kind():
+    from crawler.discovery import LinkCandidate, accept_policy
+
+    strong = LinkCandidate("privacy policy", "http://x.example/privacy", 14, "exact text+href+footer")
+    weak = LinkCandidate("legal", "http://x.example/legal", 6, "privacy word")
+    body = "# Privacy Policy\n\nEffective May 25, 2018. This policy explains what we collect."
+    # the classifier read a real 2018 policy as terms (p 0.37): the link and the title say privacy
+    ok, note = accept_policy(0.37, 0.5, strong, "Privacy Policy | Example", body)
+    assert ok and "p 0.37" in note
+    assert accept_policy(0.9, 0.5, weak, "", "")[0]  # the classifier alone, as before
+    assert not accept_policy(0.37, 0.5, weak, "Privacy Policy", body)[0]  # a weak link does not
+    assert not accept_policy(0.37, 0.5, strong, "Terms of Use", "# Terms of Use\n\nYou agree...")[0]
+    assert not accept_policy(0.1, 0.5, strong, "Privacy Policy", body)[0]  # too unlike a policy
+    assert not accept_policy(0.37, 0.5, strong, "Privacy settings", "# Privacy settings")[0]

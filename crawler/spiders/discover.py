@@ -22,7 +22,8 @@ from scrapy.http import Response
 
 from crawler.archive.client import Answer, CdxFormatError
 from crawler.archive.registry import sources_for_crawl, user_agent_headers
-from crawler.discovery import Found, LinkCandidate, find_policy_links, is_parked, is_soft_404, page_text
+from crawler.discovery import (Found, LinkCandidate, accept_policy, find_policy_links, is_parked,
+                               is_soft_404, page_text)
 from pipelines.captures import CdxRecord, Outcome, dedupe_records, payload_digest
 from pipelines.classify.model import classify
 from pipelines.corpus.recorder import Recorder
@@ -351,16 +352,20 @@ class DiscoverSpider(scrapy.Spider):
             reason = "the policy link leads to a parked-domain page"
         elif is_soft_404(text, extracted.title):
             reason = "the policy link leads to a 'page not found' page"
-        elif p < self.threshold:
-            reason = (f"not a privacy policy (classifier: {verdict.kind}, p {p:.2f} < "
-                      f"{self.threshold:.2f})")
         else:
-            reason = ""
+            reason = None  # the classifier's, with the row's link: see apply
 
         def apply(row: Row) -> None:
             row.policy_capture, row.probability = actual_ts, p
             row.policy_url = url if url != row.policy_url else row.policy_url
-            row.status, row.reason = (Found.FOUND, "") if not reason else (Found.REJECTED, reason)
+            why = reason
+            if why is None:  # a page is not dropped for a wrong guess of its kind (accept_policy)
+                ok, note = accept_policy(p, self.threshold, row.link, extracted.title, text)
+                why = "" if ok else (f"not a privacy policy (classifier: {verdict.kind}, p {p:.2f} < "
+                                     f"{self.threshold:.2f})")
+                if note:
+                    logger.info("%s: %s accepted as the privacy policy: %s", row.site, url, note)
+            row.status, row.reason = (Found.FOUND, "") if not why else (Found.REJECTED, why)
 
         self._settle(key, apply)
 
