@@ -60,10 +60,6 @@ def measure(store, old_hash: str, new_hash: str) -> dict:
     return result
 
 
-def _compare_pair(texts: tuple[str, str]) -> dict:
-    return compare(*texts)
-
-
 def unmeasured_pairs(store, sites: list[str] | None = None) -> list[tuple[str, str]]:
     """The pairs of successive versions (of these sites, or all) not measured yet."""
     pairs = set()
@@ -87,7 +83,8 @@ def precompute_measures(store, workers: int | None = None) -> int:
         for i in range(0, len(todo), 500):
             chunk = todo[i:i + 500]
             texts = [(store.text(a), store.text(b)) for a, b in chunk]
-            results = pool.map(_compare_pair, texts, chunksize=8)
+            batches = pool.map(compare_pairs, [texts[j:j + 8] for j in range(0, len(texts), 8)])
+            results = [m for batch in batches for m in batch]
             store.measures.put([(a, b, m) for (a, b), m in zip(chunk, results)])
     return len(todo)
 
