@@ -154,6 +154,30 @@ def test_a_killed_watch_loses_nothing(servers, tmp_path):
         assert len(files) == 1 and f"Site {n}." in files[0].read_text()
 
 
+def test_a_watch_killed_while_save_page_now_works_keeps_the_change(servers, tmp_path):
+    """Killed while Save Page Now is still answering: the page's validators must not have been
+    stored before its version, or the next run's conditional request is answered 304 and the
+    change is never recorded."""
+    site, spn = servers
+    site.pages["/privacy"] = page("<p>A policy seen live.</p>")
+    spn.script = ["hang"]
+    seeds = seeds_file(tmp_path, site, [("k.test", "/privacy")])
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "crawler.cli", "watch", str(seeds), "--out", str(out), "--save-api",
+            f"{spn.url}/save/", "-s", "PALIMPSEST_SAVES_PER_MINUTE=0"]
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not spn.requests("/save/") and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # waits for the save request to arrive (the event), then kills
+    assert spn.requests("/save/"), "the watch never asked Save Page Now"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    r = watch(seeds, out, spn)
+    assert r.returncode == 0, r.stderr[-3000:]
+    files = versions(out, "k.test")
+    assert len(files) == 1 and "A policy seen live." in files[0].read_text()
+
+
 def test_save_page_now_answers(servers):
     """The Save Page Now client on the answers it gives: a Content-Location header, a memento Link
     header, 5xx answers asked again, a 429 never retried (and no further save for a while), a hang

@@ -75,11 +75,15 @@ class WatchPipeline:
             return item
         extracted = await asyncio.to_thread(extract_policy, item.body, item.content_type, url,
                                             self.max_bytes)
-        store.live.set_validators(site, item.seed_url, url, item.etag, item.last_modified)
+        # The validators (ETag, Last-Modified) are stored only once what this answer means is
+        # recorded: stored before a new version, a run killed while Save Page Now works would have
+        # the next run's conditional request answered 304 and that version never recorded.
         if not extracted.markdown:
+            store.live.set_validators(site, item.seed_url, url, item.etag, item.last_modified)
             logger.warning("site %s: no text in the live page %s (%s)", site, url, extracted.reason)
             return item
         if store.live.latest_text_hash(site) == extracted.text_hash:
+            store.live.set_validators(site, item.seed_url, url, item.etag, item.last_modified)
             store.live.seen(site, url, ts)
             self.stats.inc_value("palimpsest/live_unchanged")
             return item
@@ -96,6 +100,7 @@ class WatchPipeline:
         digest = payload_digest(item.body)
         store.live.add_version(site, item.seed_url, url, ts, digest, extracted, saved,
                                None if saved else why)
+        store.live.set_validators(site, item.seed_url, url, item.etag, item.last_modified)
         self.created.add((site, ts))
         self.stats.inc_value("palimpsest/live_changed")
         logger.info("site %s: the live policy %s changed (%s)", site, url,
