@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -66,6 +67,22 @@ def mark_texts_old(out: Path) -> None:
     db.close()
 
 
+def rederive_command(what: str, warc: Path, seeds: Path, out: Path) -> list[str]:
+    """The command to time: ``ingest`` of the WARC into a new corpus at ``out``, or ``reextract``
+    of the corpus at ``out`` with every text marked as an older extractor's (a corpus is ingested
+    there first, not timed, when there is none)."""
+    cli = [sys.executable, "-m", "crawler.cli"]
+    ingest = cli + ["ingest", str(warc), "--seeds", str(seeds), "--out", str(out)]
+    if what == "ingest":
+        if out.exists():
+            shutil.rmtree(out)
+        return ingest
+    if not out.exists():
+        measure(ingest)
+    mark_texts_old(out)
+    return cli + ["reextract", str(out)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sites", type=int, default=300)
@@ -75,7 +92,6 @@ def main() -> None:
     cores = os.cpu_count() or 1
     caps, seeds_csv, distinct, intended = build(a.sites, a.captures)
     bodies = list({payload_digest(c.body): c.body for c in caps}.values())
-    cli = [sys.executable, "-m", "crawler.cli"]
     figures: dict[str, list] = {"ceiling": [], "ingest": [], "reextract": []}
     with tempfile.TemporaryDirectory(prefix="palimpsest-bench-") as tmp:
         root = Path(tmp)
@@ -89,19 +105,7 @@ def main() -> None:
                 if what == "ceiling":
                     figures["ceiling"].append((ceiling_rate(bodies, cores), None))
                     continue
-                if what == "reextract" and not out.exists():
-                    # reextract needs a corpus: ingest one first (not timed)
-                    measure(cli + ["ingest", str(warc), "--seeds", str(root / "sites.csv"),
-                                   "--out", str(out)])
-                if what == "reextract":
-                    mark_texts_old(out)
-                    cmd = cli + ["reextract", str(out)]
-                else:
-                    if out.exists():
-                        import shutil
-                        shutil.rmtree(out)
-                    cmd = cli + ["ingest", str(warc), "--seeds", str(root / "sites.csv"), "--out", str(out)]
-                _, wall, f = measure(cmd)
+                _, wall, f = measure(rederive_command(what, warc, root / "sites.csv", out))
                 figures[what].append((len(bodies) / wall, (wall, f["cpu"], f["pss_mb"])))
     ceiling = statistics.median(r for r, _ in figures["ceiling"])
     print(f"archive: {a.sites} sites x {a.captures} captures = {len(caps)} records, "

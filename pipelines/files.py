@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterator, TextIO
 
 
 def _file_mode() -> int:
@@ -17,8 +19,10 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()  # what open() would give a new file under the user's umask
 
 
-def atomic_write(path: Path, data: str, durable: bool = True) -> None:
-    """Write a file so that it is either absent, old, or complete: never half-written.
+@contextlib.contextmanager
+def atomic_open(path: Path, durable: bool = True) -> Iterator[TextIO]:
+    """A text file to write in pieces that appears whole at ``path`` once the block ends, and
+    not at all if it raises: either absent, old, or complete, never half-written.
 
     ``durable=False`` leaves the fsync to the caller, who writes many files and then makes
     them durable at once (``os.sync()``) before recording that they exist."""
@@ -28,7 +32,7 @@ def atomic_write(path: Path, data: str, durable: bool = True) -> None:
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600; corpus files follow the user's umask
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(data)
+            yield f
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
@@ -39,6 +43,12 @@ def atomic_write(path: Path, data: str, durable: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def atomic_write(path: Path, data: str, durable: bool = True) -> None:
+    """A whole file written with :func:`atomic_open`."""
+    with atomic_open(path, durable) as f:
+        f.write(data)
 
 
 def write_json(path: Path, value) -> None:

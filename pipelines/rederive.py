@@ -15,7 +15,7 @@ from pipelines.corpus.warcfiles import SnapshotStore, read_record
 from pipelines.extract import extract_policy, load_language_model
 from pipelines.items import ExtractedText, SnapshotKind
 from pipelines.publish.finalize import EarlyFinish
-from pipelines.workers import die_with_parent
+from pipelines.workers import worker_setup
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Extractions:
             # The language model is loaded before the workers fork: they share it instead of
             # each one spending a second loading its own copy.
             load_language_model()
-            self.pool = ProcessPoolExecutor(n, initializer=die_with_parent)
+            self.pool = ProcessPoolExecutor(n, initializer=worker_setup)
         self.batch: list = []
         self.futures: set = set()
         self.ready: list = []

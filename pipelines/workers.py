@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import logging
 import multiprocessing
 import os
@@ -47,6 +48,15 @@ def _grow_send_buffer(conn: Connection, size: int = 4 << 20) -> None:
         sock.close()
 
 
+def worker_setup() -> None:
+    """First thing in a forked worker process (a pool's ``initializer``): :func:`die_with_parent`,
+    and ``gc.freeze()``: the objects inherited from the parent are left out of this process's
+    garbage collections, which would otherwise write to every one of them and so copy into this
+    process the memory pages it shares with the parent (copy-on-write)."""
+    gc.freeze()
+    die_with_parent()
+
+
 def die_with_parent() -> None:
     """Linux: the kernel kills this worker when the crawl process dies (even by SIGKILL)."""
     try:
@@ -65,7 +75,7 @@ def _serve(conn: Connection, func: Callable[..., Any], inherited: tuple[int, ...
     copied into this process; they are closed, or a killed crawl would leave this worker waiting
     forever for an end of file that its own copy prevents."""
     parent = os.getppid()
-    die_with_parent()
+    worker_setup()
     for fd in inherited:
         try:
             os.close(fd)

@@ -150,3 +150,30 @@ def test_score_ranks_changes_instead_of_saturating():
              "partners may use cookies to track you across other websites. We also collect your "
              "precise location when you use our mobile app, and keep it for two years.")
     assert compare(short, base)["score"] - compare(short, forty)["score"] >= 0.12
+
+
+def test_change_logs_are_written_whole_or_left_as_they_were(tmp_path):
+    """The change logs are streamed a row at a time (one site's changes in memory): a run that
+    fails half-way leaves the last complete logs, never a half-written one."""
+    from pipelines.changes.history import Change
+    from pipelines.publish.changelogs import ChangeLogs
+
+    def change(site: str, ts: str) -> Change:
+        return Change(site=site, url=f"https://{site}/privacy", previous_timestamp="20100101000000",
+                      timestamp=ts, changed_after="20100101000000", changed_by=ts, similarity=0.9,
+                      words_added=3, words_removed=1, sections_changed=1, kind="minor", score=0.2)
+
+    with ChangeLogs(tmp_path) as logs:
+        logs.add(change("a.example", "20110101000000"))
+        logs.add(change("b.example", "20120101000000"))
+    assert logs.rows == 2
+    before = {name: (tmp_path / name).read_text() for name in ("changes.csv", "changes.jsonl")}
+    assert len(before["changes.jsonl"].splitlines()) == 2
+    with pytest.raises(RuntimeError):
+        with ChangeLogs(tmp_path) as logs:
+            logs.add(change("a.example", "20110101000000"))
+            raise RuntimeError("killed half-way")
+    assert {name: (tmp_path / name).read_text() for name in before} == before
+    assert not list(tmp_path.glob(".tmp-*"))
+    rows = list(csv.DictReader((tmp_path / "changes.csv").open()))
+    assert [r["site"] for r in rows] == ["a.example", "b.example"]

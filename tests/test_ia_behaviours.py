@@ -3,6 +3,7 @@ resumeKey paging, rewritten redirects, 302-to-nearest, 429 storms, refused conne
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -180,3 +181,67 @@ def test_archive_redirect_to_nearest_is_recorded_not_followed(tmp_path):
         assert versions == ["20140714044142"]
     finally:
         fixture.stop()
+
+
+BACKLOG_PROBE = '''
+import json
+from scrapy import signals
+
+
+class BacklogProbe:
+    """Requests the scheduler holds (scheduled, not yet handed to the downloader): the largest."""
+
+    def __init__(self, crawler, path):
+        self.path, self.now, self.most = path, 0, 0
+        crawler.signals.connect(self.scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(self.left, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.get("BACKLOG_PROBE_FILE"))
+
+    def scheduled(self, request, spider):
+        self.now += 1
+        self.most = max(self.most, self.now)
+
+    def left(self, request, spider):
+        self.now -= 1
+
+    def closed(self, spider):
+        with open(self.path, "w") as f:
+            json.dump({"most": self.most}, f)
+'''
+
+
+def test_seeds_are_read_as_the_crawl_makes_room_for_them(tmp_path):
+    """A seed file of many sites is not turned into one request per site up front: the scheduler
+    holds the requests of the sites in flight only (memory flat in the number of sites), and
+    every site is still crawled."""
+    sites = 400
+    caps = [FixtureCapture(f"http://www.site{i:04d}.test/privacy", ts, page(f"Site {i} policy, {ts[:4]}."))
+            for i in range(sites) for ts in ("20150101000000", "20180101000000")]
+    fixture = IAFixture(caps).start()
+    try:
+        (tmp_path / "probe").mkdir()
+        (tmp_path / "probe" / "backlog_probe.py").write_text(BACKLOG_PROBE)
+        (tmp_path / "seeds.txt").write_text("".join(f"http://www.site{i:04d}.test/privacy\n"
+                                                    for i in range(sites)))
+        out = tmp_path / "out"
+        result = run_palimpsest(
+            "crawl", str(tmp_path / "seeds.txt"), "--out", str(out), "--archive", fixture.url,
+            "--dialect", "ia", "--cdx-per-minute", "0", "--snapshots-per-second", "0", "-q",
+            "-s", 'EXTENSIONS={"crawler.components.progress.ProgressReporter": 500, '
+                  '"backlog_probe.BacklogProbe": 0}',
+            "-s", f"BACKLOG_PROBE_FILE={tmp_path / 'backlog.json'}",
+            env={"PYTHONPATH": str(tmp_path / "probe")}, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+    finally:
+        fixture.stop()
+    summary = last_run(out)
+    assert summary["corpus"]["versions"] == 2 * sites
+    assert len(fixture.requests("cdx")) == sites and len(fixture.requests("web")) == 2 * sites
+    # read all at once, the seeds would put one CDX query per site (400) in the scheduler; read as
+    # room is made, it holds at most what the downloader's 16 slots' sites asked for
+    most = json.loads((tmp_path / "backlog.json").read_text())["most"]
+    assert most < 100, most

@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import redis
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from twisted.internet import defer
@@ -181,6 +180,8 @@ def cmd_crawl(args) -> int:
         url = _redis_url(args)
         config = {"archive": args.archive, "dialect": args.dialect, "from": args.date_from,
                   "to": args.date_to, "every": args.every, "settings": settings}
+        import redis  # only a distributed crawl needs it (and loads it)
+
         try:
             redis.Redis.from_url(url).set(f"palimpsest:{job}:config", json.dumps(config))
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ValueError) as exc:
@@ -205,6 +206,8 @@ def cmd_discover(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    import redis
+
     url = _redis_url(args)
     server = redis.Redis.from_url(url)
     deadline = time.time() + args.wait

@@ -8,9 +8,8 @@ import uuid
 from scrapy_redis.queue import PriorityQueue
 
 from crawler.corpus import Corpus
+from crawler.distributed import LEASE_META
 from pipelines.items import Payload
-
-LEASE_META = "palimpsest_lease"  # a distributed request's lease, in meta (and Payload.lease)
 
 _POP = """
 local item = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')

@@ -27,7 +27,7 @@ from crawler.archive.registry import (LIFTED_CONCURRENCY, Source, sources_for_cr
                                       user_agent_headers)
 from crawler.components.middlewares import RAW_DIGEST_META, clean_retry
 from crawler.corpus import Corpus
-from crawler.distributed.queue import LEASE_META
+from crawler.distributed import LEASE_META
 from pipelines.captures import Outcome, dedupe_records, payload_digest, surt_key
 from pipelines.items import Fetch, Payload
 from pipelines.payloads import Planned, fetchable, interval_of, pad_timestamp, parse_every
@@ -105,6 +105,8 @@ class HistorySpider(scrapy.Spider):
         spider.answer_retries = s.getint("PALIMPSEST_RETRY_TIMES")
         spider.blocked_recheck_days = s.getint("PALIMPSEST_BLOCKED_RECHECK_DAYS")
         spider.fresh_since = s.getfloat("PALIMPSEST_CDX_FRESH_SINCE")
+        # A distributed job's requests wait in Redis, not in this process: seeded at once there.
+        spider.lazy_seeding = not s.getbool("PALIMPSEST_DISTRIBUTED")
         # The corpus is the crawl's (pipelines.corpus.Corpus): received, not built here.
         worker = s.getbool("PALIMPSEST_DISTRIBUTED") and s.get("PALIMPSEST_ROLE") != "coordinator"
         if not spider.seeds_path and not worker:  # a worker takes its seeds from the job
@@ -187,12 +189,24 @@ class HistorySpider(scrapy.Spider):
                     meta={**src.meta("cdx"), "handle_httpstatus_all": True,
                           "site": "", RUN_META: self.run_id})
         for seed in seeds:
+            if self.lazy_seeding:
+                await self.room_for_seeds()
             for request in self.requests_for_seed(seed):
                 yield request
             if self.progress.pending.get(seed.site, 0) <= 0:  # a resumed job had finished it
                 self.progress.finished.add(seed.site)
         if self.corpus.job is not None:  # seeding complete: later coordinators only join
             self.corpus.job.mark_seeded()
+
+    async def room_for_seeds(self) -> None:
+        """Seeds are read as the crawl makes room for them (Scrapy's lazy start pattern): while
+        the downloader is full, the next site waits until the scheduler has handed out every
+        request already made (its snapshot fetches go first). The scheduler then holds the
+        requests of the sites in flight only, not of every seed: memory stays flat however many
+        sites the seed file names."""
+        engine = self.crawler.engine
+        while engine.needs_backout() and engine.running:
+            await self.crawler.signals.wait_for(signals.scheduler_empty)
 
     def requests_for_seed(self, seed: Seed):
         self.recorder.add_seed(seed.site, seed.url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 
+from crawler.stages import end_step_begins
 from pipelines.captures import Outcome
 from pipelines.extract import extract_to_dict, load_language_model
 from pipelines.items import ExtractedText, Payload
@@ -31,8 +32,10 @@ class ExtractionPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(extract_workers(s), s.getint("PALIMPSEST_MAX_PAGE_BYTES"),
-                   s.getfloat("PALIMPSEST_EXTRACT_TIMEOUT") or None, crawler)
+        stage = cls(extract_workers(s), s.getint("PALIMPSEST_MAX_PAGE_BYTES"),
+                    s.getfloat("PALIMPSEST_EXTRACT_TIMEOUT") or None, crawler)
+        crawler.signals.connect(stage.close_spider, signal=end_step_begins)
+        return stage
 
     def open_spider(self, spider=None):
         if self.workers > 0:
@@ -42,6 +45,7 @@ class ExtractionPipeline:
     def close_spider(self, spider=None):
         if self.pool:
             self.pool.close()
+            self.pool = None
 
     async def process_item(self, item, spider=None):
         if not isinstance(item, Payload) or item.outcome != Outcome.PAYLOAD or item.body is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+
 from crawler.corpus import Corpus
 from pipelines.captures import Outcome, payload_digest
 from pipelines.corpus.warcfiles import SnapshotStore
@@ -26,6 +28,9 @@ class SnapshotPipeline:
     ``PALIMPSEST_SNAPSHOT_MAX_BYTES`` (a file is closed and a new one begun past this size)."""
 
     KEPT = (Outcome.PAYLOAD, Outcome.REDIRECT, Outcome.HTTP_STATUS)
+    # far more than the items between this stage and the storage stage at any moment
+    # (CONCURRENT_ITEMS per response, the scraper's byte limit)
+    KEPT_IN_MEMORY = 10_000
 
     def __init__(self, crawler, enabled: bool, ship: bool, max_bytes: int):
         self.crawler = crawler
@@ -33,7 +38,9 @@ class SnapshotPipeline:
         self.ship = ship
         self.max_bytes = max_bytes
         self.writer: SnapshotStore | None = None
-        self.kept_digests: dict[str, tuple[str, str]] = {}  # digest -> (url, ts) kept this run
+        # digest -> (url, ts) of the latest responses kept, until the storage stage has indexed
+        # them (the index answers for older ones): bounded, so memory does not grow with the run
+        self.kept_digests: collections.OrderedDict[str, tuple[str, str]] = collections.OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -62,4 +69,6 @@ class SnapshotPipeline:
         item.snapshot, item.snapshot_kind = self.writer.keep(payload, earlier)
         if item.outcome == Outcome.PAYLOAD and item.snapshot_kind == SnapshotKind.RESPONSE:
             self.kept_digests.setdefault(payload.digest, (item.url, item.timestamp))
+            if len(self.kept_digests) > self.KEPT_IN_MEMORY:
+                self.kept_digests.popitem(last=False)
         return item

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from crawler.corpus import Corpus
+from crawler.stages import end_step_begins
 from crawler.stages.extraction import extract_workers
 from pipelines.captures import Outcome
 from pipelines.corpus.recorder import Recorder
@@ -82,6 +83,7 @@ class StoragePipeline:
             c.apply_all_ops()
         if c.main is None:
             return  # a worker: the coordinator finalizes the one corpus
+        self.crawler.signals.send_catch_log(signal=end_step_begins)
         figures = finalize(c.main, extract_workers(self.crawler.settings) or None)
         for name, value in figures.items():
             self.stats.set_value(f"palimpsest/{name}", value)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pipelines.analysis import definitions as d
 from pipelines.analysis.language import lemmatized, word_tokens
 from pipelines.analysis.scores import readability
-from pipelines.workers import die_with_parent
+from pipelines.workers import worker_setup
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +53,7 @@ def measure_texts(store, hashes: list[str], workers: int | None = None) -> tuple
         for batch in batches:
             _keep(store, known, _batch([(h, store.text(h)) for h in batch]))
         return known, len(todo)
-    with ProcessPoolExecutor(n, initializer=die_with_parent) as pool:
+    with ProcessPoolExecutor(n, initializer=worker_setup) as pool:
         # a few batches per process in flight: the texts read from the index stay few in memory
         pending = deque()
         for batch in batches:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import bisect
 import os
+from typing import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from pipelines.captures import TextEnum
 from pipelines.changes.measure import Kind, compare
 from pipelines.corpus.versions import Version
-from pipelines.workers import die_with_parent
+from pipelines.workers import worker_setup
 
 
 class Source(TextEnum):
@@ -60,13 +61,15 @@ def measure(store, old_hash: str, new_hash: str) -> dict:
     return result
 
 
-def unmeasured_pairs(store, sites: list[str] | None = None) -> list[tuple[str, str]]:
-    """The pairs of successive versions (of these sites, or all) not measured yet."""
-    pairs = set()
-    for site in store.versions.sites() if sites is None else sites:
-        hashes = [v.text_hash for v in store.versions.of(site)]
-        pairs.update(zip(hashes, hashes[1:]))
-    return sorted(pairs - store.measures.pairs())
+SITES_PER_QUERY = 500  # under SQLite's limit of bound parameters
+
+
+def unmeasured_pairs(store, sites: list[str]) -> list[tuple[str, str]]:
+    """The pairs of successive versions of these sites not measured yet."""
+    found: set[tuple[str, str]] = set()
+    for i in range(0, len(sites), SITES_PER_QUERY):
+        found.update(store.measures.unmeasured(sites[i:i + SITES_PER_QUERY]))
+    return sorted(found)
 
 
 def compare_pairs(texts: list[tuple[str, str]]) -> list[dict]:
@@ -75,18 +78,28 @@ def compare_pairs(texts: list[tuple[str, str]]) -> list[dict]:
 
 
 def precompute_measures(store, workers: int | None = None) -> int:
-    """Measure, in a process pool, every pair of successive versions not measured yet."""
-    todo = unmeasured_pairs(store)
-    if len(todo) < 20 or (workers or os.cpu_count() or 1) < 2:
+    """Measure, in a process pool, every pair of successive versions not measured yet: a batch
+    of sites at a time, so that memory does not grow with the corpus."""
+    sites = store.versions.sites()
+    if (workers or os.cpu_count() or 1) < 2:
         return 0  # measured one by one as needed
-    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
-        for i in range(0, len(todo), 500):
-            chunk = todo[i:i + 500]
-            texts = [(store.text(a), store.text(b)) for a, b in chunk]
+    pool, done = None, 0
+    try:
+        for i in range(0, len(sites), 500):
+            todo = unmeasured_pairs(store, sites[i:i + 500])
+            if not todo or (pool is None and len(todo) < 20 and i + 500 >= len(sites)):
+                continue  # a few: measured one by one as needed
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_setup)
+            texts = [(store.text(a), store.text(b)) for a, b in todo]
             batches = pool.map(compare_pairs, [texts[j:j + 8] for j in range(0, len(texts), 8)])
             results = [m for batch in batches for m in batch]
-            store.measures.put([(a, b, m) for (a, b), m in zip(chunk, results)])
-    return len(todo)
+            store.measures.put([(a, b, m) for (a, b), m in zip(todo, results)])
+            done += len(todo)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return done
 
 
 def site_changes(store, site: str) -> list[Change]:
@@ -106,9 +119,15 @@ def site_changes(store, site: str) -> list[Change]:
     return out
 
 
+def iter_changes(store) -> Iterator[Change]:
+    """Every change of the corpus, site by site (sites in order, each site's by time): one
+    site's versions in memory at a time."""
+    for site in store.versions.sites():
+        yield from site_changes(store, site)
+
+
 def all_changes(store) -> list[Change]:
-    sites = store.versions.sites()
-    return [c for site in sites for c in site_changes(store, site)]
+    return list(iter_changes(store))
 
 
 def version_in_force(versions: list[Version], ts: str) -> Version | None:

@@ -21,8 +21,18 @@ class Measures(Repository):
             self.db.executemany("INSERT OR REPLACE INTO change_measures_v2 VALUES (?,?,?)",
                                 [(a, b, json.dumps(m)) for a, b, m in rows])
 
-    def pairs(self) -> set[tuple[str, str]]:
-        return set(self.db.execute("SELECT old_hash, new_hash FROM change_measures_v2"))
+    def unmeasured(self, sites: list[str]) -> list[tuple[str, str]]:
+        """The (old, new) text hashes of these sites' successive versions with no measures yet,
+        each pair once, in order."""
+        if not sites:
+            return []
+        marks = ",".join("?" * len(sites))
+        return self.db.execute(
+            "SELECT DISTINCT old_hash, new_hash FROM (SELECT LAG(text_hash) OVER "
+            f"(PARTITION BY site ORDER BY timestamp) AS old_hash, text_hash AS new_hash FROM versions "
+            f"WHERE site IN ({marks})) AS p WHERE old_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+            "change_measures_v2 m WHERE m.old_hash = p.old_hash AND m.new_hash = p.new_hash) "
+            "ORDER BY old_hash, new_hash", list(sites)).fetchall()
 
 
 class TextFigures(Repository):

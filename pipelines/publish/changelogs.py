@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable
 
-from pipelines.changes.history import Change, all_changes
-from pipelines.files import atomic_write
+from pipelines.changes.history import Change
+from pipelines.files import atomic_open
 
 CSV_FIELDS = ["site", "url", "previous_timestamp", "timestamp", "changed_after", "changed_by",
               "similarity", "words_added", "words_removed", "sections_changed", "kind", "score",
               "topics", "moved_paragraphs", "extractor_changed", "source"]
 
 
-def write_change_logs(store, changes: Iterable[Change] | None = None) -> int:
-    """Write OUT/changes.csv and OUT/changes.jsonl (atomically); returns the number of rows."""
-    rows = list(changes if changes is not None else all_changes(store))
-    rows.sort(key=lambda c: (c.site, c.timestamp))
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
-    w.writeheader()
-    for c in rows:
-        w.writerow(c.row())
-    atomic_write(Path(store.out) / "changes.csv", buf.getvalue())
-    atomic_write(Path(store.out) / "changes.jsonl",
-                 "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in rows))
-    return len(rows)
+class ChangeLogs:
+    """OUT/changes.csv and OUT/changes.jsonl written row by row (``with ChangeLogs(out) as logs:
+    logs.add(change)``); both appear whole when the block ends, the old ones stay if it raises."""
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.rows = 0
+
+    def __enter__(self) -> "ChangeLogs":
+        self._stack = contextlib.ExitStack()
+        csv_file = self._stack.enter_context(atomic_open(self.out / "changes.csv"))
+        self._jsonl = self._stack.enter_context(atomic_open(self.out / "changes.jsonl"))
+        self._csv = csv.DictWriter(csv_file, fieldnames=CSV_FIELDS, lineterminator="\n")
+        self._csv.writeheader()
+        return self
+
+    def add(self, change: Change) -> None:
+        self._csv.writerow(change.row())
+        self._jsonl.write(json.dumps(asdict(change), ensure_ascii=False) + "\n")
+        self.rows += 1
+
+    def __exit__(self, *exc) -> bool:
+        return self._stack.__exit__(*exc)

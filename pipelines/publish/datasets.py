@@ -26,7 +26,7 @@ from datetime import timezone
 from pathlib import Path
 
 from pipelines.captures import parse_timestamp, wayback_link
-from pipelines.changes.history import Source, all_changes
+from pipelines.changes.history import Source, iter_changes
 from pipelines.files import atomic_write
 from pipelines.seedformat import safe_component
 
@@ -103,7 +103,7 @@ def export_parquet(store, folder: str | Path) -> dict[str, int]:
                             for c in CAPTURE_COLUMNS])
     _write_table(pq, pa.Table.from_pylist(captures, schema=cap_schema), folder / "captures.parquet")
     changes = []
-    for change in all_changes(store):
+    for change in iter_changes(store):
         row = dataclasses.asdict(change)
         row["kind"], row["source"] = str(change.kind), str(change.source)
         changes.append(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -45,21 +44,15 @@ def site_feed(site: str, changes: list[Change]) -> str:
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_feeds(out: Path, changes: list[Change], sites: list[str]) -> int:
-    by_site: dict[str, list[Change]] = {s: [] for s in sites}
-    for c in changes:
-        by_site.setdefault(c.site, []).append(c)
-    written = 0
-    for site, items in by_site.items():
-        path = Path(out) / "feeds" / f"{safe_component(site)}.xml"
-        feed = site_feed(site, items)
-        try:
-            if path.read_text(encoding="utf-8") == feed:
-                continue  # unchanged: not rewritten
-        except (OSError, UnicodeDecodeError):
-            pass
-        atomic_write(path, feed, durable=False)
-        written += 1
-    if written:
-        os.sync()  # one sync for all of them (feeds are rebuilt by every run's end step)
-    return len(by_site)
+def write_site_feed(out: Path, site: str, changes: list[Change]) -> bool:
+    """OUT/feeds/<site>.xml from the site's changes; False when it was already that (not
+    rewritten). Not synced: the caller syncs once for all the feeds it wrote."""
+    path = Path(out) / "feeds" / f"{safe_component(site)}.xml"
+    feed = site_feed(site, changes)
+    try:
+        if path.read_text(encoding="utf-8") == feed:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write(path, feed, durable=False)
+    return True

@@ -8,12 +8,13 @@ pool beside the extractions still running, so that little is left for the end.""
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 
-from pipelines.changes.history import all_changes, compare_pairs, precompute_measures, unmeasured_pairs
+from pipelines.changes.history import compare_pairs, precompute_measures, site_changes, unmeasured_pairs
 from pipelines.corpus.store import CorpusStore
-from pipelines.publish.changelogs import write_change_logs
-from pipelines.publish.feeds import write_feeds
+from pipelines.publish.changelogs import ChangeLogs
+from pipelines.publish.feeds import write_site_feed
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +23,23 @@ def finalize(store: CorpusStore, workers: int | None = None) -> dict:
     """Bring OUT's derived files up to date with the index; returns figures for the summary."""
     written, removed = store.versions.build_dirty()
     precompute_measures(store, workers)
-    changes = all_changes(store)
-    n = write_change_logs(store, changes)
-    write_feeds(store.out, changes, store.versions.sites())
-    return {"versions_written": written, "versions_removed": removed, "changes": n}
+    return {"versions_written": written, "versions_removed": removed,
+            "changes": publish_changes(store)}
+
+
+def publish_changes(store: CorpusStore) -> int:
+    """The change logs and every site's feed, one site's changes in memory at a time; returns
+    the number of changes."""
+    feeds = 0
+    with ChangeLogs(store.out) as logs:
+        for site in store.versions.sites():
+            changes = site_changes(store, site)
+            for change in changes:
+                logs.add(change)
+            feeds += write_site_feed(store.out, site, changes)
+    if feeds:
+        os.sync()  # one sync for all the feeds written
+    return logs.rows
 
 
 class EarlyFinish:
