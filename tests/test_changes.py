@@ -177,3 +177,15 @@ def test_change_logs_are_written_whole_or_left_as_they_were(tmp_path):
     assert not list(tmp_path.glob(".tmp-*"))
     rows = list(csv.DictReader((tmp_path / "changes.csv").open()))
     assert [r["site"] for r in rows] == ["a.example", "b.example"]
+
+
+def test_the_feed_of_a_site_with_no_change_is_the_same_file_every_run(tmp_path):
+    """A site with one version has an empty feed dated by that version (not by the run's clock),
+    so a run with nothing new does not rewrite (and sync) the feeds of sites that never changed."""
+    from pipelines.publish.feeds import write_site_feed
+
+    assert write_site_feed(tmp_path, "quiet.example", [], "20150301120000") is True
+    feed = (tmp_path / "feeds" / "quiet.example.xml").read_text()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert ET.fromstring(feed).find("a:updated", ns).text == "2015-03-01T12:00:00Z"
+    assert write_site_feed(tmp_path, "quiet.example", [], "20150301120000") is False

@@ -194,19 +194,19 @@ def _drop_empty_links(root) -> None:
             a.drop_tree()
 
 
-def _is_layout_table(table) -> bool:
+def _is_layout_table(table, counts: dict) -> bool:
     """A table used to lay a page out (2000-era pages): a table inside one of its cells, or a
-    cell holding a whole page section."""
+    cell holding a whole page section (``counts``: :func:`_link_counts` of the tree)."""
     for cell in table.iter("td", "th"):
-        if cell.find(".//table") is not None or _word_count(cell.text_content()) > _LAYOUT_CELL_WORDS:
+        if counts[cell][0][0] > _LAYOUT_CELL_WORDS or cell.find(".//table") is not None:
             return True
     return False
 
 
-def _is_data_table(table) -> bool:
+def _is_data_table(table, counts: dict) -> bool:
     """A table of data (a cookie table, a table of recipients), not of layout or navigation:
     not a layout table, and most of its rows have two cells or more with text in them."""
-    if _is_layout_table(table):
+    if _is_layout_table(table, counts):
         return False
     rows = [tr for tr in table.iter("tr")]
     wide = sum(1 for tr in rows
@@ -214,9 +214,10 @@ def _is_data_table(table) -> bool:
     return bool(rows) and wide * 2 >= len(rows)
 
 
-def _data_table_parts(root) -> set:
+def _data_table_parts(root, counts: dict) -> set:
     """The tables of data under ``root`` and their rows and cells: text, however many links."""
-    return {el for t in root.iter("table") if _is_data_table(t) for el in t.iter("table", "tr", "td", "th")}
+    return {el for t in root.iter("table") if _is_data_table(t, counts)
+            for el in t.iter("table", "tr", "td", "th")}
 
 
 def _drop_layout_navigation(root) -> None:
@@ -224,16 +225,19 @@ def _drop_layout_navigation(root) -> None:
     or more, at least half their words link texts, or no words at all) go, as page chrome does
     in the coverage container. The cell holding most unlinked words (the page's text) and what
     holds it stay; a data table's cells (a cookie table's links) are never looked at."""
-    layouts = [t for t in root.iter("table") if _is_layout_table(t)]
-    if not layouts:
+    if root.find(".//table") is None:
         return
     counts = _link_counts(root)
+    layouts = [t for t in root.iter("table") if _is_layout_table(t, counts)]
+    if not layouts:
+        return
     kept: set = set()
     for table in layouts:
         main = max(table.iter("td", "th"), key=lambda c: counts[c][0][0] - counts[c][1])
         kept.add(main)
         kept.update(main.iterancestors())
-    inside = {el for t in layouts for el in t.iter("table", "tr", "td", "th")} - _data_table_parts(root)
+    inside = ({el for t in layouts for el in t.iter("table", "tr", "td", "th")}
+              - _data_table_parts(root, counts))
     for el in list(root.iter("table", "tr", "td", "th")):
         if el not in inside or el in kept or el.getparent() is None:
             continue
@@ -497,7 +501,7 @@ def _strip_chrome(root) -> None:
         if el is not root and isinstance(el.tag, str) and el.getparent() is not None and _is_chrome(el):
             el.drop_tree()
     counts = _link_counts(root)
-    data = _data_table_parts(root)
+    data = _data_table_parts(root, counts)
     gone: set = set()
     for el in list(root.iter()):
         if el is root or not isinstance(el.tag, str):

@@ -18,12 +18,15 @@ def _iso(ts: str) -> str:
     return parse_timestamp(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def site_feed(site: str, changes: list[Change]) -> str:
+def site_feed(site: str, changes: list[Change], first_version: str | None = None) -> str:
+    """The site's Atom feed. Its ``updated`` is the last change's time; for a site with no change
+    yet, its first version's (``first_version``): the feed of a site that did not change is the
+    same file from run to run, and is not rewritten."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = f"Privacy policy changes: {site}"
     ET.SubElement(feed, f"{{{ATOM}}}id").text = f"urn:palimpsest:site:{site}"
-    updated = max((c.changed_by for c in changes), default=None)
+    updated = max((c.changed_by for c in changes), default=first_version)
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = (
         _iso(updated) if updated else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     ET.SubElement(ET.SubElement(feed, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = "Palimpsest"
@@ -44,11 +47,11 @@ def site_feed(site: str, changes: list[Change]) -> str:
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_site_feed(out: Path, site: str, changes: list[Change]) -> bool:
+def write_site_feed(out: Path, site: str, changes: list[Change], first_version: str | None = None) -> bool:
     """OUT/feeds/<site>.xml from the site's changes; False when it was already that (not
     rewritten). Not synced: the caller syncs once for all the feeds it wrote."""
     path = Path(out) / "feeds" / f"{safe_component(site)}.xml"
-    feed = site_feed(site, changes)
+    feed = site_feed(site, changes, first_version)
     try:
         if path.read_text(encoding="utf-8") == feed:
             return False

@@ -36,7 +36,8 @@ def publish_changes(store: CorpusStore) -> int:
             changes = site_changes(store, site)
             for change in changes:
                 logs.add(change)
-            feeds += write_site_feed(store.out, site, changes)
+            first = None if changes else next(iter(store.versions.of(site)), None)
+            feeds += write_site_feed(store.out, site, changes, first.timestamp if first else None)
     if feeds:
         os.sync()  # one sync for all the feeds written
     return logs.rows
