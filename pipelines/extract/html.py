@@ -613,6 +613,9 @@ def _rendered_words(root, url: str) -> int:
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+FALLBACK_MAX = 200  # max(20, 0.1 * min(page words, 2000)) is never more
+
+
 def extract_policy(body: bytes, content_type: str | None, url: str,
                    max_bytes: int = 20_000_000) -> ExtractedText:
     """Extract the policy text of one archived payload into seed-style markdown.
@@ -645,7 +648,6 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     title = _page_title(doc)
     extractor = EXTRACTOR_VERSION
     remove_dialogs(doc)  # one walk of the tree: cheaper than a case-insensitive scan of the HTML
-    full_words = _word_count(doc.text_content())
     # Readability keeps one container; a policy spread over sibling sections loses the rest.
     # The container holding 90 % of the page's content blocks is the second opinion, prepared
     # the same way, and wins when Readability kept much less of the text. Only the one chosen is
@@ -666,11 +668,14 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
         if _rendered_words(wide, url) > needed:
             cut, extractor = wide, EXTRACTOR_VERSION + "+container"
     body_md = _to_markdown(cut, url) if cut is not None else ""
-    if _word_count(body_md) < max(20, 0.1 * min(full_words, 2000)):
-        alt = _trafilatura_body(doc, url, title)
-        if _word_count(alt) > _word_count(body_md):
-            body_md, extractor = alt, "trafilatura+html2text/4"
     words = _word_count(body_md)
+    # Too little for the page (under a tenth of its words, 20 to 200): trafilatura's cut is
+    # tried. The page's own words are counted only then (the bound is never over 200).
+    if words < FALLBACK_MAX and words < max(20, 0.1 * min(_word_count(doc.text_content()), 2000)):
+        alt = _trafilatura_body(doc, url, title)
+        alt_words = _word_count(alt)
+        if alt_words > words:
+            body_md, extractor, words = alt, "trafilatura+html2text/4", alt_words
     if words == 0:
         return ExtractedText("", title, "", 0, None, encoding, extractor,
                              reason="no text extracted (empty main content)")
