@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import bisect
 import os
-from typing import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from typing import Iterator
 
 from pipelines.captures import TextEnum
 from pipelines.changes.measure import Kind, compare
@@ -61,7 +61,7 @@ def measure(store, old_hash: str, new_hash: str) -> dict:
     return result
 
 
-SITES_PER_QUERY = 500  # under SQLite's limit of bound parameters
+SITES_PER_QUERY = 500  # under SQLite's limit of bound parameters; a batch of the end step
 
 
 def unmeasured_pairs(store, sites: list[str]) -> list[tuple[str, str]]:
@@ -85,9 +85,9 @@ def precompute_measures(store, workers: int | None = None) -> int:
         return 0  # measured one by one as needed
     pool, done = None, 0
     try:
-        for i in range(0, len(sites), 500):
-            todo = unmeasured_pairs(store, sites[i:i + 500])
-            if not todo or (pool is None and len(todo) < 20 and i + 500 >= len(sites)):
+        for i in range(0, len(sites), SITES_PER_QUERY):
+            todo = unmeasured_pairs(store, sites[i:i + SITES_PER_QUERY])
+            if not todo or (pool is None and len(todo) < 20 and i + SITES_PER_QUERY >= len(sites)):
                 continue  # a few: measured one by one as needed
             if pool is None:
                 pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_setup)
