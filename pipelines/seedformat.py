@@ -161,7 +161,7 @@ def normalize_text(markdown: str) -> str:
     for quote, plain in _QUOTES:  # str.replace: a dict translate walks the text in Python's slow path
         text = text.replace(quote, plain)
     text = _URL.sub(lambda m: canonical_link(m.group(0)), text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())  # re.sub(r"\s+", " ", text).strip(): \s is str.isspace()
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-]")

@@ -1,15 +1,21 @@
-"""The extractor's speed-ups give the answers of the code they replace (pipelines/extract/fastclean.py)."""
+"""The extractor's speed-ups give the answers of the code they replace: readability's clean and
+html2text's escaping (pipelines/extract/fastclean.py), word counts, the identity's white space."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
+import sys
 
 import pytest
+import html2text
 import readability.readability as readability_module
 
 from pipelines.extract import fastclean
 from pipelines.extract.html import extract_policy
+from pipelines.extract.language import word_count
+from pipelines.seedformat import normalize_text
 from conftest import CITP, SHARED
 
 WHITESPACE = [" ", "  ", "\t", "\n", "\r", "\r\n", "\x0b", "\x0c", "\xa0", "\u2003", "\u3000", " \t \n "]
@@ -19,6 +25,8 @@ def test_readability_uses_the_fast_clean():
     """Importing the extractor installs it: readability's scoring calls the module's global."""
     assert readability_module.clean is fastclean.clean
     assert fastclean._original_clean is not fastclean.clean
+    assert html2text.escape_md_section is fastclean.escape_md_section
+    assert fastclean._original_escape is html2text.utils.escape_md_section
 
 
 def test_fast_clean_equals_readabilitys_on_random_whitespace():
@@ -56,3 +64,49 @@ def test_fast_clean_equals_readabilitys_on_the_texts_real_pages_hand_it(monkeypa
     assert len(seen) > 1000
     mismatched = [t for t in set(seen) if fastclean.clean(t) != fastclean._original_clean(t)]
     assert not mismatched, repr(mismatched[0][:300])
+
+
+MARKDOWNISH = ["\\", "\\*", "\\.", "1.", "12. ", "+", "+ ", "-", "- ", "--", "\n", "\n  ", " ", "\t",
+               "a", "x.y", "#", "*", "_", "(", "]", "\xa0", "\u2003", "3", "é"]
+
+
+def test_fast_escape_equals_html2texts_on_random_texts():
+    rng = random.Random(4)
+    for _ in range(30_000):
+        text = "".join(rng.choice(MARKDOWNISH) for _ in range(rng.randint(0, 10)))
+        for snob in (False, True):
+            assert (fastclean.escape_md_section(text, snob=snob)
+                    == fastclean._original_escape(text, snob=snob)), repr(text)
+
+
+def test_fast_escape_equals_html2texts_on_the_texts_real_pages_hand_it(monkeypatch):
+    pages = sorted((SHARED / "corpus" / "modern-pairs").glob("*/page.html"))[:12]
+    if not pages:
+        pytest.skip(f"{SHARED} is missing")
+    seen: list[str] = []
+
+    def recording(text, snob=False):
+        seen.append(text)
+        return fastclean.escape_md_section(text, snob=snob)
+
+    monkeypatch.setattr(html2text, "escape_md_section", recording)
+    for page in pages:
+        extract_policy(page.read_bytes(), None, json.loads((page.parent / "meta.json").read_text())["url"])
+    assert len(seen) > 1000
+    assert [t for t in seen if fastclean.escape_md_section(t) != fastclean._original_escape(t)] == []
+    assert any(fastclean._original_escape(t) != t for t in seen)  # escapes happen, and are kept
+
+
+def test_word_count_counts_what_findall_finds():
+    rng = random.Random(7)
+    alphabet = ["a", "Z", "9", "_", "é", "ß", "中", " ", "\n", "-", ".", "'", "\u0301", "\xa0"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
+        assert word_count(text) == len(re.findall(r"\w+", text)), repr(text)
+
+
+def test_the_identitys_white_space_is_what_the_regex_folded():
+    """normalize_text folds white space with str.split(): the same characters as re's \\s."""
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() != bool(re.match(r"\s", c))] == []
+    text = "a\u2003 b\x1c\x1d c\u3000\n\t d\u200b e\x85f "
+    assert normalize_text(text) == re.sub(r"\s+", " ", text).strip()

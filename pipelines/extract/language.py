@@ -11,7 +11,8 @@ _WORD = re.compile(r"\w+")
 
 
 def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+    r"""len(re.findall(r"\w+", text)), without building the list of words (subn counts them)."""
+    return _WORD.subn("", text)[1]
 
 
 def detect_language(text: str) -> str | None:
