@@ -46,7 +46,7 @@ def _run(match: re.Match) -> str:
 
 _texts: dict[str, str] = {}  # long texts already cleaned (readability measures each ancestor again)
 _texts_chars = 0
-_TEXTS_MAX_CHARS = 4_000_000
+_TEXTS_MAX_CHARS = 4_000_000  # a bound for a caller that never calls forget()
 
 
 def clean(text: str) -> str:
@@ -76,6 +76,13 @@ def escape_md_section(text: str, snob: bool = False) -> str:
     if snob or _MAY_ESCAPE.search(text):
         return _original_escape(text, snob=snob)
     return text
+
+
+def forget() -> None:
+    """Drop the long texts remembered (the extractor calls it once readability is done with a page)."""
+    global _texts_chars
+    _texts.clear()
+    _texts_chars = 0
 
 
 def install() -> None:

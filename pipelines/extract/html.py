@@ -332,6 +332,8 @@ def _readability_cut(doc, url: str):
     except Exception as exc:  # readability raises bare Exceptions on odd pages
         logger.debug("readability failed on %s: %s", url, exc)
         return None
+    finally:
+        fastclean.forget()  # the page's cleaned texts: an idle worker holds none
     return _wrapped(summary.element)
 
 
