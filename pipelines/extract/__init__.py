@@ -1,7 +1,7 @@
 """Extraction: an archived payload (HTML or PDF) to the policy text in the seed format's markdown.
 
 :mod:`decode` (bytes to text), :mod:`html` (the main-content cut and html2text), :mod:`fastclean`
-(readability's whitespace clean-up in one pass), :mod:`pdf`, :mod:`language`.
+(readability's whitespace clean-up and html2text's escaping, cheaper), :mod:`pdf`, :mod:`language`.
 Workers call :func:`extract_to_dict` (a picklable result)."""
 
 from __future__ import annotations

@@ -58,8 +58,7 @@ def clean(text: str) -> str:
     if cleaned is None:
         cleaned = _CHANGING_RUN.sub(_run, text).strip()
         if _texts_chars + len(text) > _TEXTS_MAX_CHARS:
-            _texts.clear()
-            _texts_chars = 0
+            forget()
         _texts[text] = cleaned
         _texts_chars += len(text)
     return cleaned
