@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -248,8 +249,11 @@ def test_link_counts_are_text_content_words(name):
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        text, linked, links = counts[el]
-        assert text[0] == word_count(el.text_content()), el
+        words, linked, links, starts, ends = counts[el]
+        text = el.text_content()
+        assert words == word_count(text), el
+        assert (starts, ends) == ((None, False) if not text else
+                                  (bool(re.match(r"\w", text)), bool(re.search(r"\w\Z", text))))
         assert links == sum(1 for _ in el.iter("a"))
         assert linked == sum(word_count(a.text_content()) for a in el.iter("a")
                              if not (a.get("href") or "").startswith(("mailto:", "tel:")))

@@ -110,3 +110,28 @@ def test_the_identitys_white_space_is_what_the_regex_folded():
     assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() != bool(re.match(r"\s", c))] == []
     text = "a\u2003 b\x1c\x1d c\u3000\n\t d\u200b e\x85f "
     assert normalize_text(text) == re.sub(r"\s+", " ", text).strip()
+
+
+IDENTITY_URL = re.compile(r"(?i)\b(?:https?:)?//[^\s()<>\[\]\"']+")  # the identity's own pattern
+
+
+def test_the_identitys_url_pattern_finds_what_it_found():
+    """The lookahead only lets re skip to where a URL can start: the same matches, random
+    strings and every markdown the development pages give."""
+    from pipelines.seedformat import _URL
+
+    rng = random.Random(11)
+    pieces = ["http", "HTTPS", "hTtP", ":", "//", "/", "h", "H", "x", "é", " ", "(", ")", "[", "]",
+              "\"", "'", "<", ">", "\n", "a.b", "ftp:", "_", "9", "ſ", "K", "\u212a"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert [m.span() for m in _URL.finditer(text)] == \
+            [m.span() for m in IDENTITY_URL.finditer(text)], repr(text)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CITP.glob("*/reference.md"))]
+    texts += [extract_policy(p.read_bytes(), "text/html", "https://example.com/privacy").markdown
+              for p in sorted(CITP.glob("*/page.html"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((SHARED / "seed-documents").glob("*"))
+              if p.is_file()]
+    assert sum(len(IDENTITY_URL.findall(t)) for t in texts) > 40
+    for text in texts:
+        assert [m.span() for m in _URL.finditer(text)] == [m.span() for m in IDENTITY_URL.finditer(text)]

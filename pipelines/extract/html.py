@@ -201,7 +201,7 @@ def _is_layout_table(table, counts: dict) -> bool:
     """A table used to lay a page out (2000-era pages): a table inside one of its cells, or a
     cell holding a whole page section (``counts``: :func:`_link_counts` of the tree)."""
     for cell in table.iter("td", "th"):
-        if counts[cell][0][0] > _LAYOUT_CELL_WORDS or cell.find(".//table") is not None:
+        if counts[cell][0] > _LAYOUT_CELL_WORDS or cell.find(".//table") is not None:
             return True
     return False
 
@@ -236,7 +236,7 @@ def _drop_layout_navigation(root) -> None:
         return
     kept: set = set()
     for table in layouts:
-        main = max(table.iter("td", "th"), key=lambda c: counts[c][0][0] - counts[c][1])
+        main = max(table.iter("td", "th"), key=lambda c: counts[c][0] - counts[c][1])
         kept.add(main)
         kept.update(main.iterancestors())
     inside = ({el for t in layouts for el in t.iter("table", "tr", "td", "th")}
@@ -244,8 +244,7 @@ def _drop_layout_navigation(root) -> None:
     for el in list(root.iter("table", "tr", "td", "th")):
         if el not in inside or el in kept or el.getparent() is None:
             continue
-        text, linked, links = counts[el]
-        words = text[0]
+        words, linked, links = counts[el][:3]
         if links >= 2 and (not words or linked / words >= 0.5) and words < 400:
             el.drop_tree()
 
@@ -464,46 +463,55 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"  # what the regex \w matches
 
 
-def _join(a: tuple, text: str | None) -> tuple:
-    """(words, starts with a word character, ends with one) of a text followed by ``text``: a
-    word cut by an element boundary ("2021<b>Kirche</b>") counts once, as in text_content()."""
-    if not text:
-        return a
-    if text.isspace():  # the indentation between tags: no word, and it ends the one before
-        return _concat(a, _SPACE)
-    return _concat(a, (_word_count(text), _is_word_char(text[0]), _is_word_char(text[-1])))
-
-
-def _concat(a: tuple, b: tuple) -> tuple:
-    if a is _NO_TEXT:
-        return b
-    if b is _NO_TEXT:
-        return a
-    return (a[0] + b[0] - (1 if a[2] and b[1] else 0), a[1], b[2])
-
-
-_NO_TEXT = (0, False, False)
-_SPACE = tuple([0, False, False])  # equal to _NO_TEXT, not it (_concat keeps a text's end for _NO_TEXT)
-
-
 def _link_counts(root) -> dict:
-    """For every element under ``root``: the words of its text_content(), the words of its link
-    texts (mailto: and tel: links aside) and its links, counted once from the leaves up."""
+    """For every element under ``root``: (the words of its text_content(), the words of its link
+    texts (mailto: and tel: links aside), its links, whether its text starts and whether it ends
+    with a word character (None for an element with no text at all)), counted once from the
+    leaves up. A word cut by an element boundary ("2021<b>Kirche</b>") counts once, as in
+    text_content(); white space between tags ends the word before it."""
     counts: dict = {}
+    word_count, is_word_char = _word_count, _is_word_char
     for el in reversed([e for e in root.iter() if isinstance(e.tag, str)]):
-        text = _join(_NO_TEXT, el.text)
+        # the element's text so far: words, starts with a word character, ends with one
+        # (starts is None while there is no text at all)
+        t = el.text
+        if not t:
+            words, starts, ends = 0, None, False
+        elif t.isspace():
+            words, starts, ends = 0, False, False
+        else:
+            words, starts, ends = word_count(t), is_word_char(t[0]), is_word_char(t[-1])
         linked = links = 0
         for child in el:
             if isinstance(child.tag, str):
-                child_text, child_linked, child_links = counts[child]
-                text = _concat(text, child_text)
-                linked, links = linked + child_linked, links + child_links
-            text = _join(text, child.tail)
+                c_words, c_linked, c_links, c_starts, c_ends = counts[child]
+                if c_starts is not None:
+                    if starts is None:
+                        words, starts, ends = c_words, c_starts, c_ends
+                    else:
+                        words += c_words - (1 if ends and c_starts else 0)
+                        ends = c_ends
+                linked += c_linked
+                links += c_links
+            t = child.tail
+            if not t:
+                continue
+            if t.isspace():
+                if starts is None:
+                    starts = False
+                ends = False
+            else:
+                t_words, t_starts = word_count(t), is_word_char(t[0])
+                if starts is None:
+                    words, starts = t_words, t_starts
+                else:
+                    words += t_words - (1 if ends and t_starts else 0)
+                ends = is_word_char(t[-1])
         if el.tag == "a":
             links += 1
             if not (el.get("href") or "").startswith(("mailto:", "tel:")):
-                linked += text[0]
-        counts[el] = (text, linked, links)
+                linked += words
+        counts[el] = (words, linked, links, starts, ends)
     return counts
 
 
@@ -512,8 +520,15 @@ def _strip_chrome(root) -> None:
     words are mostly link texts), which old pages do not mark up as <nav>. A table of data's
     rows are text however many links they hold (a cookie table: vendor, purpose, opt-out link)."""
     elements = list(root.iter())  # held to the end: the later walks reuse these proxies
+    dropped: set = set()
     for el in elements:
-        if el is not root and isinstance(el.tag, str) and el.getparent() is not None and _is_chrome(el):
+        if el is root or not isinstance(el.tag, str):
+            continue
+        parent = el.getparent()
+        if parent in dropped:  # inside a dropped subtree: nothing it holds is in root any more
+            dropped.add(el)
+        elif parent is not None and _is_chrome(el):
+            dropped.add(el)
             el.drop_tree()
     counts = _link_counts(root)
     data = _data_table_parts(root, counts)
@@ -525,8 +540,7 @@ def _strip_chrome(root) -> None:
             gone.add(el)
             continue
         if el.tag in _LINK_LIST_TAGS and el not in data:
-            text, linked, links = counts[el]
-            words = text[0]
+            words, linked, links = counts[el][:3]
             if links >= 2 and words and linked / words >= 0.5 and words < 400:
                 gone.add(el)
                 el.drop_tree()
@@ -543,33 +557,44 @@ def coverage_container(doc: lxml.html.HtmlElement, share: float = 0.9):
     body = doc.find(".//body")
     if body is None:
         return None, 0
+    elements = [el for el in body.iterdescendants() if isinstance(el.tag, str)]
+    # which elements hold a block (a <div> or a content block) below them: marked from each
+    # block up, stopping at the first ancestor already marked (each element marked once)
+    holds_block: set = set()
+    for el in elements:
+        tag = el.tag
+        if tag in _BLOCKS or tag == "div":
+            node = el.getparent()
+            while node is not None and node not in holds_block:
+                holds_block.add(node)
+                if node is body:
+                    break
+                node = node.getparent()
     chrome = {body: False}
-    weight: dict = {}
+    own: dict = {}  # the words of each leaf block outside chrome
     total = 0
-    for el in body.iterdescendants():
-        if not isinstance(el.tag, str):
-            continue
-        parent = el.getparent()
-        inside = chrome.get(parent, True) or _is_chrome(el)
+    for el in elements:
+        if el not in holds_block and el.tag not in _BLOCKS and el.tag != "div":
+            continue  # neither a block nor above one: whether it is chrome changes no count
+        inside = chrome.get(el.getparent(), True) or _is_chrome(el)
         chrome[el] = inside
-        if inside or (el.tag not in _BLOCKS and el.tag != "div"):
-            continue
         # leaf blocks only; a <div> counts when it holds text and no block (div-soup pages,
         # PDFs converted to HTML: one positioned div per line)
-        if el.tag not in ("td", "th") and any(
-                isinstance(b.tag, str) and (b.tag in _BLOCKS or b.tag == "div")
-                for b in el.iterdescendants()):
+        if inside or (el.tag not in _BLOCKS and el.tag != "div") or (
+                el in holds_block and el.tag not in ("td", "th")):
             continue
         n = _word_count(el.text_content())
-        if not n:
-            continue
-        total += n
-        node = parent
-        while node is not None:
-            weight[node] = weight.get(node, 0) + n
-            if node is body:
-                break
-            node = node.getparent()
+        if n:
+            own[el] = n
+            total += n
+    # the words of the leaf blocks below each element, summed from the leaves up (in reverse
+    # document order every element comes after all of its descendants)
+    weight: dict = {}
+    for el in reversed(elements):
+        w = weight.get(el, 0) + own.get(el, 0)
+        if w:
+            parent = el.getparent()
+            weight[parent] = weight.get(parent, 0) + w
     if not total:
         return None, 0
     node = body
