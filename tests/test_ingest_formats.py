@@ -321,6 +321,45 @@ def test_reader_tells_each_unreadable_stretch_and_reads_on(files):
     assert revisit.refers_to_url == "http://mirror.shop.test/legal/privacy.html"
 
 
+def test_the_fast_reader_gives_what_warcio_gives(files, tmp_path, monkeypatch):
+    """FastWARC reads well-formed files; the records, offsets and problems are warcio's, on files
+    long enough for it to give most of their records: the tools' files one after the other
+    (POST requests before and after their responses, chunked payloads, revisits, resources,
+    metadata), and the same with damage in the middle, a cut end or one gzip stream."""
+    import pipelines.archivefiles as archivefiles
+
+    _, paths, _ = files
+    tools = b"".join(paths[n].read_bytes() for n in ("wget.warc.gz", "pywb.warc.gz", "btrix.warc.gz"))
+    plain = paths["upload.warc"].read_bytes()
+    garbled = paths["garbled.warc.gz"].read_bytes()
+    cut = paths["cut.warc.gz"].read_bytes()
+    made = {"tools.warc.gz": tools * 4, "plain.warc": plain * 12,
+            "garbled-middle.warc.gz": tools * 2 + garbled + tools * 2, "cut-end.warc.gz": tools * 3 + cut,
+            "one-stream.warc.gz": gzip.compress(plain * 12)}
+    given: dict[str, int] = {}
+    fast = archivefiles._fast_segment
+
+    def counting(fh, name, *args):
+        before = len(args[2])
+        stop = yield from fast(fh, name, *args)
+        given[Path(name).name] = len(args[2]) - before
+        return stop
+
+    monkeypatch.setattr(archivefiles, "_fast_segment", counting)
+    for name, data in made.items():
+        (tmp_path / name).write_bytes(data)
+        monkeypatch.setattr(archivefiles, "FAST_READING", False)
+        records, problems = read([tmp_path / name])
+        monkeypatch.setattr(archivefiles, "FAST_READING", True)
+        fast_records, fast_problems = read([tmp_path / name])
+        assert fast_records == records and records, name
+        assert list(map(str, fast_problems)) == list(map(str, problems)), name
+        assert bool(problems) == (name != "tools.warc.gz" and name != "plain.warc"), name
+    assert given["tools.warc.gz"] >= 10 and given["plain.warc"] >= 4
+    assert given["garbled-middle.warc.gz"] >= 4 and given["cut-end.warc.gz"] >= 4
+    assert given["one-stream.warc.gz"] <= 1  # one gzip stream: past its first record, warcio reads it
+
+
 def test_digests_as_the_cdx_spells_them():
     body = b"<p>x</p>"
     assert normal_digest("sha1:" + hashlib.sha1(body).hexdigest()) == sha1_b32(body)
