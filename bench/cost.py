@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from crawl import PEERS, archive_server, build, changes_found, measure  # noqa: E402
-from rederive import ceiling_rate, rederive_command  # noqa: E402
+from rederive import ceiling_rate, rederive_command, site_payloads  # noqa: E402
 from pipelines.captures import payload_digest  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "corpus"
@@ -113,7 +113,7 @@ def main() -> None:
     a = ap.parse_args()
     cores = os.cpu_count() or 1
     caps, seeds_csv, distinct, intended = build(a.sites, a.captures)
-    bodies = list({payload_digest(c.body): c.body for c in caps}.values())
+    bodies = site_payloads(caps)  # what the corpus extracts: each urlkey's distinct payloads
     peers = {"careful (project extractor)": PEERS["careful (project extractor)"],
              "careful (trafilatura)": PEERS["careful (trafilatura)"]}
     names = ["palimpsest crawl", *peers, "ingest", "reextract", "ceiling",
@@ -163,7 +163,8 @@ def main() -> None:
         return ", ".join(f"{v:.2f}{unit}" for v in values)
 
     print(f"\narchive: {a.sites} sites x {a.captures} captures = {len(caps)} captures, "
-          f"{len(distinct)} distinct digests per urlkey, {len(bodies)} distinct payloads, "
+          f"{len(distinct)} distinct digests per urlkey (each extracted once), "
+          f"{len({payload_digest(c.body) for c in caps})} distinct bodies, "
           f"{intended} intended text changes; {a.rounds} rounds, order rotating; {cores} cores")
     print(f"{'tool':32} {'wall s':>7} {'CPU s':>7} {'requests':>9} {'PSS MB':>7} {'changes':>8}  (medians)")
     for name in ("palimpsest crawl", *peers):

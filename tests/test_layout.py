@@ -105,3 +105,14 @@ def test_import_contracts_are_kept():
     r = subprocess.run([exe, "--no-cache"], cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "0 broken" in r.stdout
+
+
+def test_the_corpus_commands_load_no_scrapy():
+    """ingest, reextract and the commands that read a corpus start without Scrapy or Twisted
+    (about 0.3 s of imports on this machine): the command line reaches them through the archive
+    registry, whose meta keys must not pull the runtime in."""
+    code = ("import sys, crawler.cli, crawler.cli.rederive, crawler.cli.show, crawler.cli.pages; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'}))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"

@@ -11,10 +11,11 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from scrapy import Request
+if TYPE_CHECKING:  # the registry reads the meta keys below without loading Scrapy (ingest, reextract)
+    from scrapy import Request
 
 logger = logging.getLogger(__name__)
 
