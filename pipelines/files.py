@@ -51,6 +51,13 @@ def atomic_write(path: Path, data: str, durable: bool = True) -> None:
         f.write(data)
 
 
+def user_cache(*parts: str) -> Path:
+    """A folder in the user's cache (``$XDG_CACHE_HOME/palimpsest/...``, else
+    ``~/.cache/palimpsest/...``) for what is made once and read by every run."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "palimpsest", *parts)
+
+
 def write_json(path: Path, value) -> None:
     """A JSON file written atomically (indented, one trailing newline)."""
     atomic_write(Path(path), json.dumps(value, indent=2) + "\n")

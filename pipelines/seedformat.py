@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -184,11 +185,18 @@ def safe_component(name: str, max_len: int = 120) -> str:
     return clean
 
 
+@lru_cache(maxsize=64)
+def _policies_root(out: Path) -> Path:
+    return (out / "policies").resolve()
+
+
 def version_path(out: Path, site: str, timestamp: str) -> Path:
-    """Where a version file goes: OUT/policies/<site>/<timestamp>.md, always inside OUT."""
+    """Where a version file goes: OUT/policies/<site>/<timestamp>.md, always inside OUT. The
+    site's folder name is :func:`safe_component` (no separator, never '..') and the file name a
+    checked timestamp, so only a symlinked site folder could lead out: that one is resolved."""
     parse_timestamp(timestamp)
-    root = (out / "policies").resolve()
-    path = (root / safe_component(site) / f"{timestamp}.md").resolve()
-    if root not in path.parents:
+    root = _policies_root(Path(out).absolute())  # absolute: a relative OUT is the cwd's
+    folder = root / safe_component(site)
+    if folder.is_symlink() and root not in folder.resolve().parents:
         raise ValueError(f"site name {site!r} would write outside {root}")
-    return path
+    return folder / f"{timestamp}.md"

@@ -135,3 +135,55 @@ def test_the_identitys_url_pattern_finds_what_it_found():
     assert sum(len(IDENTITY_URL.findall(t)) for t in texts) > 40
     for text in texts:
         assert [m.span() for m in _URL.finditer(text)] == [m.span() for m in IDENTITY_URL.finditer(text)]
+
+
+LANGUAGE_SAMPLES = [
+    "This privacy policy explains how we collect, use and share your personal data.",
+    "Diese Datenschutzerklärung erläutert, wie wir Ihre personenbezogenen Daten verarbeiten.",
+    "Cette politique de confidentialité explique comment nous utilisons vos données personnelles.",
+    "Esta política de privacidad explica cómo tratamos sus datos personales y sus derechos.",
+    "Questa informativa sulla privacy spiega come trattiamo i tuoi dati personali.",
+    "Deze privacyverklaring legt uit hoe wij uw persoonsgegevens verwerken en bewaren.",
+    "Настоящая политика конфиденциальности описывает, как мы обрабатываем ваши данные.",
+    "本隐私政策说明我们如何收集、使用和保护您的个人信息。",
+    "本プライバシーポリシーは、当社がお客様の個人情報をどのように取り扱うかを説明します。",
+    "개인정보 처리방침은 회사가 이용자의 개인정보를 어떻게 처리하는지 설명합니다.",
+    "سياسة الخصوصية هذه توضح كيف نجمع بياناتك الشخصية ونستخدمها.",
+    "Polityka prywatności wyjaśnia, w jaki sposób przetwarzamy Twoje dane osobowe.",
+]
+
+
+def test_the_mapped_language_model_answers_as_py3langids_own(tmp_path, monkeypatch):
+    """The model unpacked into the cache and mapped gives py3langid's own answers, scores too;
+    a second process-start maps what the first one unpacked."""
+    import py3langid.langid as langid
+    from pipelines.extract import language
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    mapped = language._mapped_identifier()
+    assert mapped is not None
+    folders = list((tmp_path / "palimpsest").glob("langid-*"))
+    assert len(folders) == 1 and (folders[0] / "nextmove.npy").exists()
+    assert not list((tmp_path / "palimpsest").glob(".langid-*"))  # no half-written folder left
+    own = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
+    pages = [(CITP / d / "page.html").read_bytes().decode("utf-8", "replace")[:3000]
+             for d in sorted(p.name for p in CITP.iterdir() if p.is_dir())[:20]]
+    for text in LANGUAGE_SAMPLES + pages:
+        assert mapped.classify(text) == pytest.approx(own.classify(text), abs=1e-4)
+    assert {mapped.classify(t)[0] for t in LANGUAGE_SAMPLES} >= {"en", "de", "fr", "es", "ru", "ja"}
+    again = language._mapped_identifier()  # from the folder the first call wrote
+    assert again.classify(LANGUAGE_SAMPLES[1]) == mapped.classify(LANGUAGE_SAMPLES[1])
+    assert len(list((tmp_path / "palimpsest").glob("langid-*"))) == 1
+
+
+def test_an_unwritable_cache_leaves_py3langid_to_load_its_model(tmp_path, monkeypatch):
+    from pipelines.extract import language
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert language._mapped_identifier() is None
+    import py3langid.langid as langid
+
+    monkeypatch.setattr(langid, "IDENTIFIER", None)
+    assert language.detect_language(LANGUAGE_SAMPLES[2]) == "fr"

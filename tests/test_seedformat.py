@@ -66,3 +66,24 @@ def test_version_paths_stay_inside_out(tmp_path: Path, site: str):
 def test_distinct_unsafe_names_do_not_collide():
     assert safe_component("a/b") != safe_component("a_b")
     assert safe_component("example.com") == "example.com"
+
+
+def test_a_symlinked_site_folder_cannot_lead_out_of_out(tmp_path: Path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (tmp_path / "out" / "policies").mkdir(parents=True)
+    (tmp_path / "out" / "policies" / "evil.example").symlink_to(outside)
+    with pytest.raises(ValueError, match="outside"):
+        version_path(tmp_path / "out", "evil.example", "20200101000000")
+    inside = tmp_path / "out" / "policies" / "real.example"
+    inside.mkdir()
+    (tmp_path / "out" / "policies" / "alias.example").symlink_to(inside)
+    assert version_path(tmp_path / "out", "alias.example", "20200101000000").name == "20200101000000.md"
+
+
+def test_a_relative_out_is_the_current_folders(tmp_path: Path, monkeypatch):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        assert version_path(Path("out"), "x.example", "20200101000000") == \
+            (tmp_path / name / "out" / "policies" / "x.example" / "20200101000000.md").resolve()

@@ -18,16 +18,16 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from pipelines.files import user_cache
+
 
 class LanguageToolsMissing(RuntimeError):
     """The analysis extra is not installed (pip install 'palimpsest[analysis]')."""
 
 
 def _data_root() -> Path:
-    base = os.environ.get("PALIMPSEST_NLTK_DATA") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "palimpsest", "nltk_data")
-    return Path(base)
+    base = os.environ.get("PALIMPSEST_NLTK_DATA")
+    return Path(base) if base else user_cache("nltk_data")
 
 
 def _write_punkt(root: Path) -> None:

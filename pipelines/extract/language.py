@@ -1,10 +1,25 @@
-"""Which language a text is in (py3langid), and words as the extractor counts them."""
+"""Which language a text is in (py3langid), and words as the extractor counts them.
+
+py3langid ships its model LZMA-compressed: unpacking it costs about half a second of CPU in every
+process that detects a language (each ingest, reextract and crawl, before its workers can start).
+The model is unpacked once per model file into the user's cache (``~/.cache/palimpsest/langid-*``,
+one ``.npy`` file per array) and mapped from there, read-only: loading is then a few
+milliseconds and the pages are shared by every process that maps them. Where the cache cannot be
+written, the model is loaded as py3langid loads it."""
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import tempfile
+from pathlib import Path
 
 import lxml.html
+
+from pipelines.files import user_cache
+
+logger = logging.getLogger(__name__)
 
 
 _WORD = re.compile(r"\w+")
@@ -21,9 +36,63 @@ def detect_language(text: str) -> str | None:
     sample = re.sub(r"\]\([^)]*\)|https?://\S+", " ", text[:2500])[:1500]  # enough to tell
     if len(re.findall(r"\w+", sample)) < 5:
         return None
-    import py3langid
+    import py3langid.langid
 
-    return py3langid.classify(sample)[0]
+    if py3langid.langid.IDENTIFIER is None:
+        py3langid.langid.IDENTIFIER = _mapped_identifier()  # None: py3langid loads its own
+    return py3langid.langid.classify(sample)[0]
+
+
+_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+
+
+def _unpack_model(model: Path, folder: Path) -> None:
+    """The model's arrays as .npy files in ``folder``, which appears whole or not at all."""
+    import numpy as np
+    from py3langid.modelio import load_model
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".langid-", dir=folder.parent))
+    try:
+        ptc, pc, classes, nextmove, row, out_feat = load_model(model)
+        values = (ptc, pc, np.array(classes), np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+                  np.frombuffer(row, dtype=f"u{row.itemsize}"), np.array(out_feat, dtype=np.int32))
+        for name, value in zip(_ARRAYS, values):
+            np.save(work / f"{name}.npy", value, allow_pickle=False)
+        os.replace(work, folder)
+    except OSError:
+        if not (folder / "out_feat.npy").exists():  # not another process having written it first
+            raise
+    finally:
+        if work.exists():
+            for f in work.iterdir():
+                f.unlink()
+            work.rmdir()
+
+
+def _mapped_identifier():
+    """py3langid's identifier over its model's arrays mapped from the user's cache (unpacked
+    there first when missing), or None when the cache cannot be used."""
+    try:
+        import numpy as np
+        import py3langid
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+        model = MODEL_DIR / MODEL_FILE
+        stat = model.stat()
+        folder = user_cache(f"langid-{py3langid.__version__}-{stat.st_size}-{stat.st_mtime_ns}")
+        if not (folder / "out_feat.npy").exists():
+            _unpack_model(model, folder)
+        a = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+             for name in _ARRAYS}
+        # the walk over a text's bytes indexes these per byte: memoryviews of the mapped pages
+        # give Python ints as fast as py3langid's own arrays, with no copy
+        return LanguageIdentifier(a["ptc"], np.asarray(a["pc"]), a["classes"].tolist(),
+                                  memoryview(a["nextmove"]), a["out_feat"].tolist(),
+                                  tk_row=memoryview(a["nextmove_row"]))
+    except (OSError, ValueError, ImportError, AttributeError) as exc:
+        logger.debug("language model cache not used (%s): py3langid loads its own", exc)
+        return None
 
 
 def guess_language(doc: lxml.html.HtmlElement | None, text: str) -> str | None:
