@@ -186,4 +186,6 @@ def test_an_unwritable_cache_leaves_py3langid_to_load_its_model(tmp_path, monkey
     import py3langid.langid as langid
 
     monkeypatch.setattr(langid, "IDENTIFIER", None)
+    language._classify.cache_clear()
     assert language.detect_language(LANGUAGE_SAMPLES[2]) == "fr"
+    assert langid.IDENTIFIER is not None  # py3langid's own, loaded from its package
