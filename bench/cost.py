@@ -38,7 +38,6 @@ from crawl import PEERS, archive_server, build, changes_found, measure  # noqa: 
 from rederive import ceiling_rate, rederive_command, site_payloads  # noqa: E402
 from pipelines.captures import payload_digest  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "corpus"
 CLI = [sys.executable, "-m", "crawler.cli"]
 
 
@@ -49,23 +48,10 @@ def crawl_command(root: Path, archive: str, out: Path) -> list[str]:
                   "-s", "PALIMPSEST_PROGRESS_INTERVAL=0"]
 
 
-def dev_pages() -> list[tuple[bytes, str]]:
-    """(html, url) of the development pages the extraction figure is measured on."""
-    pages = []
-    for d in sorted((SHARED / "citp-dev").iterdir()):
-        if (d / "page.html").exists():
-            pages.append(((d / "page.html").read_bytes(), "http://www.example.com/privacy"))
-    for d in sorted((SHARED / "modern-pairs").iterdir()):
-        if (d / "page.html").exists():
-            meta = json.loads((d / "meta.json").read_text())
-            pages.append(((d / "page.html").read_bytes(), meta.get("url") or "https://example.invalid/"))
-    return pages
-
-
 EXTRACTION_SCRIPT = """
 import json, sys, time
-sys.path.insert(0, {repo!r})
-from bench.cost import dev_pages
+sys.path.insert(0, {bench!r})
+from devpages import dev_pages  # no project module: trafilatura's process loads none of them
 pages = dev_pages()
 if {tool!r} == "project":
     from pipelines.extract import extract_policy
@@ -84,7 +70,7 @@ print(json.dumps({{"pages": len(pages), "cpu": time.process_time() - c0}}))
 
 def extraction_cpu(tool: str) -> tuple[float, int]:
     """(CPU seconds, pages) of one extractor over the development pages, in a fresh process."""
-    stdout, _, _ = measure([sys.executable, "-c", EXTRACTION_SCRIPT.format(repo=str(REPO), tool=tool)])
+    stdout, _, _ = measure([sys.executable, "-c", EXTRACTION_SCRIPT.format(bench=str(REPO / "bench"), tool=tool)])
     got = json.loads(stdout.strip().splitlines()[-1])
     return got["cpu"], got["pages"]
 

@@ -444,16 +444,14 @@ def _is_chrome(el) -> bool:
 _MAY_BE_DIALOG = etree.XPath("descendant-or-self::*[@* or self::dialog]")
 
 
-def remove_dialogs(doc: lxml.html.HtmlElement) -> bool:
+def remove_dialogs(doc: lxml.html.HtmlElement) -> None:
     """Drop cookie/consent dialogs and modal dialogs from a page (Readability can pick their
-    text over the policy's). True when something was removed."""
+    text over the policy's)."""
     # only elements _is_dialog can call one (a <dialog>, or with attributes), found by libxml2:
     # the others never become Python objects
-    found = [el for el in _MAY_BE_DIALOG(doc) if _is_dialog(el)]
-    for el in found:
+    for el in [el for el in _MAY_BE_DIALOG(doc) if _is_dialog(el)]:
         if el.getparent() is not None:
             el.drop_tree()
-    return bool(found)
 
 
 _LINK_LIST_TAGS = frozenset(("ul", "ol", "div", "table", "tr", "td", "p", "section", "dl"))
