@@ -9,7 +9,7 @@ POST requests, are not captures of a page), and an :class:`UnreadableStretch` fo
 file that cannot be read: the file, the byte offset and the reason in a sentence. Reading goes on
 after it: at the next gzip member or WARC record in the same file, then with the next file.
 
-Well-formed WARC files on disk are read with FastWARC (Resiliparse's reader, about four times
+Well-formed WARC files on disk are read with FastWARC (Resiliparse's reader, about twice
 warcio's speed on the same records); a record it cannot give exactly as warcio would (a chunked or
 content-encoded payload, a revisit, a resource) is read by warcio at its offset, and at the first
 thing out of the ordinary (damaged bytes, a file gzipped as one stream, its last records, which may
