@@ -176,6 +176,22 @@ def test_the_mapped_language_model_answers_as_py3langids_own(tmp_path, monkeypat
     assert len(list((tmp_path / "palimpsest").glob("langid-*"))) == 1
 
 
+def test_a_model_unpacked_by_another_process_first_is_kept(tmp_path):
+    """Two processes that both find no cache unpack it side by side: the one that is second to
+    move its folder into place keeps the first one's and leaves no half-made folder behind."""
+    import py3langid.langid as langid
+    from pipelines.extract import language
+
+    model = langid.MODEL_DIR / langid.MODEL_FILE
+    folder = tmp_path / "langid-x"
+    language._unpack_model(model, folder)
+    first = {f.name: f.stat().st_mtime_ns for f in folder.iterdir()}
+    language._unpack_model(model, folder)  # as the slower of two processes would
+    assert {f.name: f.stat().st_mtime_ns for f in folder.iterdir()} == first
+    assert sorted(first) == sorted(f"{name}.npy" for name in language._ARRAYS)
+    assert [p.name for p in tmp_path.iterdir()] == ["langid-x"]
+
+
 def test_an_unwritable_cache_leaves_py3langid_to_load_its_model(tmp_path, monkeypatch):
     from pipelines.extract import language
 
