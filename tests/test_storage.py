@@ -105,3 +105,31 @@ def test_old_corpus_is_migrated(tmp_path: Path):
     assert "blocked" in {r[1] for r in store.db.execute("PRAGMA table_info(urls)")}
     assert store.db.execute("SELECT text_hash FROM fetches").fetchone()[0] == text_hash(md)
     assert store.text(text_hash(md)) == md
+
+
+def test_a_text_is_stored_once_under_its_hash(tmp_path: Path, monkeypatch):
+    """Payloads that share a text (HTML-only changes, URL spellings, a reextract finding what it
+    had) store it once, compressed once: the first row stays as it was."""
+    import zlib
+
+    from pipelines.corpus import fetches
+
+    compressed = []
+    real = zlib.compress
+    monkeypatch.setattr(fetches.zlib, "compress", lambda data, level: compressed.append(data) or real(data, level))
+    store = CorpusStore(tmp_path)
+    add(store, "a.example", "20100101000000", "# T\n\nOne.")
+    add(store, "a.example", "20100201000000", "# T\n\nOne.  ")  # same identity, other markdown
+    add(store, "b.example", "20100101000000", "# T\n\nOne.")
+    assert len(compressed) == 1
+    assert store.db.execute("SELECT count(*) FROM texts").fetchone()[0] == 1
+    th = text_hash("# T\n\nOne.")
+    assert store.fetches.text(th) == "# T\n\nOne."
+    key = store.db.execute("SELECT payload_key FROM fetches WHERE timestamp='20100201000000'").fetchone()[0]
+    store.db.execute("UPDATE fetches SET text_hash='old' WHERE payload_key=?", (key,))
+    again = ExtractedText("# T\n\nOne.\n", "T2", th, 1, "en", "utf-8", "newer")
+    assert store.fetches.replace_text(key, again) is True  # the fetch points at it again
+    assert len(compressed) == 1
+    assert store.db.execute("SELECT title, extractor FROM texts").fetchall() == [("T", "x")]
+    add(store, "a.example", "20100301000000", "# T\n\nTwo.")
+    assert len(compressed) == 2

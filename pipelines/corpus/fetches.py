@@ -47,7 +47,11 @@ class Fetches(Repository):
             self.mark_dirty(*f.sites)
 
     def _add_text(self, extracted: ExtractedText) -> None:
-        """An extracted text, stored once under its identity hash (zlib-compressed markdown)."""
+        """An extracted text, stored once under its identity hash (zlib-compressed markdown). A
+        hash stored already is not compressed again only to be ignored: many payloads share a
+        text (HTML-only changes, URL spellings), and a reextract mostly finds the texts it had."""
+        if self.db.execute("SELECT 1 FROM texts WHERE text_hash=?", (extracted.text_hash,)).fetchone():
+            return
         self.db.execute("INSERT OR IGNORE INTO texts VALUES (?,?,?,?,?,?,?)",
                         (extracted.text_hash, extracted.title,
                          zlib.compress(extracted.markdown.encode("utf-8"), 6), extracted.words,
