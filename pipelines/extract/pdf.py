@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from pipelines.extract.language import guess_language, word_count as _word_count
 from pipelines.items import ExtractedText
 from pipelines.seedformat import text_hash
@@ -21,6 +18,9 @@ def extract_pdf(body: bytes, url: str, max_bytes: int = 20_000_000) -> Extracted
     if len(body) > max_bytes:
         return ExtractedText("", "", "", 0, None, "", PDF_EXTRACTOR_VERSION,
                              reason=f"PDF larger than {max_bytes} bytes: skipped")
+    from pypdf import PdfReader  # imported when a PDF comes: 56 ms of every command's start-up
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(body))
         pages = [page.extract_text() or "" for page in reader.pages]
