@@ -2,13 +2,14 @@
 
 py3langid ships its model LZMA-compressed: unpacking it costs about half a second of CPU in every
 process that detects a language (each ingest, reextract and crawl, before its workers can start).
-The model is unpacked once per model file into the user's cache (``~/.cache/palimpsest/langid-*``,
+The model is unpacked once per model (by its content) into the user's cache (``~/.cache/palimpsest/langid-*``,
 one ``.npy`` file per array) and mapped from there, read-only: loading is then a few
 milliseconds and the pages are shared by every process that maps them. Where the cache cannot be
 written, the model is loaded as py3langid loads it."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -89,8 +90,9 @@ def _mapped_identifier():
         from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
         model = MODEL_DIR / MODEL_FILE
-        stat = model.stat()
-        folder = user_cache(f"langid-{py3langid.__version__}-{stat.st_size}-{stat.st_mtime_ns}")
+        with open(model, "rb") as f:  # by content, not mtime: every new venv has the same model
+            key = hashlib.file_digest(f, "sha1").hexdigest()[:16]  # 4.5 MB: a few ms
+        folder = user_cache(f"langid-{py3langid.__version__}-{key}")
         if not (folder / "out_feat.npy").exists():
             _unpack_model(model, folder)
         a = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
