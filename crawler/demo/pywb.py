@@ -16,8 +16,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from pipelines.files import user_cache
+
 PYWB_REQUIREMENT = "pywb==2.10.*"
-DEFAULT_VENV = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "palimpsest" / "pywb-venv"
+DEFAULT_VENV = user_cache("pywb-venv")
 
 
 class PywbNotAvailable(RuntimeError):

@@ -2,9 +2,10 @@
 
 py3langid ships its model LZMA-compressed: unpacking it costs about half a second of CPU in every
 process that detects a language (each ingest, reextract and crawl, before its workers can start).
-The model is unpacked once per model (by its content) into the user's cache (``~/.cache/palimpsest/langid-*``,
-one ``.npy`` file per array) and mapped from there, read-only: loading is then a few
-milliseconds and the pages are shared by every process that maps them. Where the cache cannot be
+The model is unpacked once per model (known by its content) into the user's cache
+(``~/.cache/palimpsest/langid-*``, one ``.npy`` file per array) and mapped from there,
+read-only: loading is then a few milliseconds and the pages are shared by every process that
+maps them. Where the cache cannot be
 written, the model is loaded as py3langid loads it."""
 
 from __future__ import annotations
