@@ -5,7 +5,10 @@ Scoring of each ``<a href>`` of a homepage: an exact policy link text (``privacy
 highest; a text containing a privacy word next; words in the href add to it; links in the footer
 (``<footer>``, or an element whose id/class says footer, or the last quarter of the page's links)
 add a little. ``javascript:``/``mailto:`` links, fragments and links into the archive's own pages
-are never candidates. Parked-domain and soft-404 pages are recognised by their wording.
+are never candidates. Among links of equal score the site's own (its registrable domain, by the
+public suffix list) comes first; a link to a platform's own policy that pages embed (reCAPTCHA's
+"Google Privacy Policy", social buttons) loses points on another company's site. Parked-domain and
+soft-404 pages are recognised by their wording.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
+import tldextract
 
 from pipelines.captures import TextEnum
 
@@ -197,6 +201,56 @@ def _in_footer(a: lxml.html.HtmlElement) -> bool:
 _REPLAY_LINK = re.compile(r"^(?:/web)?/\d{4,14}[a-z_]*/(https?:/?/.+)$")
 
 
+# The public suffix list as tldextract ships it: no download, no cache written.
+_SUFFIXES = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
+
+
+def site_domain(url: str) -> str:
+    """The registrable domain a URL belongs to (``www.bbc.co.uk`` -> ``bbc.co.uk``); the host
+    itself for IP addresses and names under no public suffix (``localhost``, ``x.test``)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:  # a malformed URL ('http://[ccpa-preferences]/')
+        return ""
+    parts = _SUFFIXES(host)
+    found = getattr(parts, "top_domain_under_public_suffix", None)
+    if found is None:  # tldextract before 5.3
+        found = parts.registered_domain
+    return found or host.removeprefix("www.")
+
+
+# The platforms' own policies that other sites' pages link to from embedded notices and widgets
+# ("protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply", share and
+# login buttons, video embeds): on another company's site such a link is not the site's policy.
+_PLATFORM_POLICY = re.compile(
+    r"^https?://(?:(?:policies|www)\.google\.[a-z.]+/(?:intl/[^/]+/)?(?:privacy|policies)|"
+    r"(?:www\.|m\.)?facebook\.com/(?:privacy|policy|policies|about/privacy)|"
+    r"(?:www\.)?(?:twitter|x)\.com/(?:[a-z-]+/)?privacy|(?:www\.)?youtube\.com/(?:t/|static\?.*)privacy|"
+    r"(?:www\.)?linkedin\.com/legal/privacy|(?:www\.)?pinterest\.com/_/_/policy/privacy)", re.I)
+_PLATFORM_DOMAINS = {"google": "google", "facebook": "facebook", "twitter": "twitter", "x": "twitter",
+                     "youtube": "google", "linkedin": "linkedin", "pinterest": "pinterest"}
+
+
+def _platform_owner(domain: str) -> str:
+    return _PLATFORM_DOMAINS.get(domain.split(".", 1)[0], domain)
+
+
+def is_platform_policy(href: str, page_domain: str) -> bool:
+    """A platform's own privacy policy linked from a page of another company's site."""
+    if not _PLATFORM_POLICY.match(href):
+        return False
+    return _platform_owner(site_domain(href)) != _platform_owner(page_domain)
+
+
+def _replayed_original(url: str) -> str | None:
+    """The original URL of an archive's replay URL (``/web/2016.../http://x/``), else None."""
+    parts = urlsplit(url)
+    m = _REPLAY_LINK.match(parts.path + ("?" + parts.query if parts.query else ""))
+    if not m:
+        return None
+    return m.group(1) if "://" in m.group(1) else m.group(1).replace(":/", "://", 1)
+
+
 def is_archive_link(href: str, archive_hosts: tuple[str, ...] = ()) -> bool:
     parts = urlsplit(href)
     host = (parts.hostname or "").lower()
@@ -244,7 +298,8 @@ def accept_policy(probability: float, threshold: float, link: LinkCandidate | No
     return False, ""
 
 
-def score_link(text: str, href: str, footer: bool, late: bool) -> tuple[float, str]:
+def score_link(text: str, href: str, footer: bool, late: bool,
+               page_domain: str = "") -> tuple[float, str]:
     """A link's score as the privacy policy link, and why. Privacy texts over cookie-policy
     texts over settings and opt-out pages; tag, category and search pages are never candidates,
     blog and news posts lose points; the href counts (words in it, or a listing page)."""
@@ -255,6 +310,9 @@ def score_link(text: str, href: str, footer: bool, late: bool) -> tuple[float, s
     if t in EXACT_TEXTS:
         score += 10
         why.append("exact text")
+        if any(w in t for w in _POLICY):  # "Privacy Policy" over a hub's "Privacy" or "Privacy Center"
+            score += 1
+            why.append("policy word")
     elif any(w in t for w in _PRIVACY):
         score += 6
         why.append("privacy word")
@@ -281,6 +339,9 @@ def score_link(text: str, href: str, footer: bool, late: bool) -> tuple[float, s
     if len(t) > 60:
         score -= 3
         why.append("long text")
+    if page_domain and is_platform_policy(href, page_domain):
+        score -= 4
+        why.append("a platform's policy (embedded notice)")
     if footer or late:
         score += 1
         why.append("footer")
@@ -296,6 +357,7 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
     except (lxml.etree.ParserError, ValueError):
         return []
     links = doc.xpath("//a[@href]")
+    page_domain = site_domain(_replayed_original(base_url) or base_url)  # a saved replay page's own
     out: dict[str, LinkCandidate] = {}
     for i, a in enumerate(links):
         raw = (a.get("href") or "").strip()
@@ -306,21 +368,21 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
             if is_archive_link(href, archive_hosts):
                 # a replayed page's link rewritten by the archive: the original URL counts;
                 # the archive's own pages never do
-                m = _REPLAY_LINK.match(urlsplit(href).path + (
-                    "?" + urlsplit(href).query if urlsplit(href).query else ""))
-                if not m:
+                href = _replayed_original(href)
+                if href is None:
                     continue
-                href = m.group(1).replace(":/", "://", 1) if "://" not in m.group(1) else m.group(1)
             if urlsplit(href).scheme not in ("http", "https") or is_archive_link(href, archive_hosts):
                 continue
         except ValueError:  # a malformed href ('http://[ccpa-preferences]/'): not a candidate
             continue
         text = a.text_content() or a.get("title") or ""
-        score, why = score_link(text, href, _in_footer(a), i >= len(links) * 0.75)
+        score, why = score_link(text, href, _in_footer(a), i >= len(links) * 0.75, page_domain)
         href = href.split("#", 1)[0]
         if score >= MIN_SCORE and (href not in out or out[href].score < score):
             out[href] = LinkCandidate(normalize_link_text(text)[:200], href, score, why)
-    return sorted(out.values(), key=lambda c: (-c.score, len(c.href)))
+    # equal scores: the site's own page first, then the shorter URL
+    return sorted(out.values(), key=lambda c: (-c.score, site_domain(c.href) != page_domain,
+                                               len(c.href)))
 
 
 def page_text(html: str) -> str:

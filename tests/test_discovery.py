@@ -339,3 +339,32 @@ def test_a_policy_is_not_dropped_for_a_wrong_guess_of_its_kind():
     assert not accept_policy(0.37, 0.5, strong, "Terms of Use", "# Terms of Use\n\nYou agree...")[0]
     assert not accept_policy(0.1, 0.5, strong, "Privacy Policy", body)[0]  # too unlike a policy
     assert not accept_policy(0.37, 0.5, strong, "Privacy settings", "# Privacy settings")[0]
+
+
+def test_the_sites_own_policy_beats_an_embedded_platform_notice_and_another_host():
+    """reCAPTCHA's "Google Privacy Policy" link in a footer form loses to the site's own
+    policy link in the header; of two equal links the site's own comes before another host's;
+    "Privacy Policy" comes before a privacy hub's "Privacy Center"."""
+    from crawler.discovery import is_platform_policy, site_domain
+
+    recaptcha = ('<html><body><nav><a href="/legal/privacy">Privacy</a><a href="/shop">Shop</a></nav>'
+                 '<p>Welcome.</p><footer><form><input name="email"><p>This site is protected by '
+                 'reCAPTCHA and the Google <a href="https://policies.google.com/privacy">Privacy '
+                 'Policy</a> and <a href="https://policies.google.com/terms">Terms of Service</a> '
+                 'apply.</p></form></footer></body></html>')
+    links = find_policy_links(recaptcha, "https://www.shop.example.co.uk/")
+    assert links[0].href == "https://www.shop.example.co.uk/legal/privacy"
+    assert "platform" in links[1].why
+    # alone, the platform's policy is still a candidate (a Google-hosted site's own)
+    assert find_policy_links('<a href="https://policies.google.com/privacy">Privacy Policy</a>',
+                             "https://blog.example.org/")
+    # equal scores: the site's own page before a shorter URL on another host
+    assert _links([("Privacy Policy", "https://grp.com/privacy"),
+                   ("Privacy Policy", "/legal/privacy-policy")])[0] == "/legal/privacy-policy"
+    assert _links([("Privacy Center", "/privacy"), ("Privacy Policy", "/privacy/policy")])[0] == \
+        "/privacy/policy"
+    assert site_domain("https://www.bbc.co.uk/x") == "bbc.co.uk"
+    assert site_domain("http://127.0.0.1:8080/x") == "127.0.0.1"
+    assert site_domain("http://www.alpha.test/") == "alpha.test"
+    assert not is_platform_policy("https://policies.google.com/privacy", "youtube.com")
+    assert is_platform_policy("https://www.google.com/intl/de/policies/privacy/", "example.de")
