@@ -1,14 +1,15 @@
 """Finding a site's privacy policy link on its archived homepage, in many languages.
 
-Scoring of each ``<a href>`` of a homepage: an exact policy link text (``privacy policy``,
-``Datenschutzerklärung``, ``politique de confidentialité``, ``プライバシーポリシー``, ...) scores
-highest; a text containing a privacy word next; words in the href add to it; links in the footer
-(``<footer>``, or an element whose id/class says footer, or the last quarter of the page's links)
-add a little. ``javascript:``/``mailto:`` links, fragments and links into the archive's own pages
-are never candidates. Among links of equal score the site's own (its registrable domain, by the
-public suffix list) comes first; a link to a platform's own policy that pages embed (reCAPTCHA's
-"Google Privacy Policy", social buttons) loses points on another company's site. Parked-domain and
-soft-404 pages are recognised by their wording.
+Scoring of each link of a homepage (``<a>``, image maps' ``<area>``, ``rel="privacy-policy"``):
+an exact policy link text (``privacy policy``, ``Datenschutzerklärung``, ``politique de
+confidentialité``, ``プライバシーポリシー``, ...) scores highest; a text containing a privacy word
+next; words in the href add to it; links in the footer (``<footer>``, or an element whose id/class
+says footer, or the last quarter of the page's links) add a little. An image button counts by its
+alt text, a pop-up script link as the page it opens; ``mailto:`` links, fragments and links into
+the archive's own pages are never candidates. Among links of equal score the site's own (its
+registrable domain, by the public suffix list) comes first; a link to a platform's own policy
+that pages embed (reCAPTCHA's "Google Privacy Policy", social buttons) loses points on another
+company's site. Parked-domain and soft-404 pages are recognised by their wording.
 """
 
 from __future__ import annotations
@@ -348,6 +349,41 @@ def score_link(text: str, href: str, footer: bool, late: bool,
     return score, "+".join(why)
 
 
+# A page address inside a script link ("javascript:popUp('privacy.html')", an onclick's
+# window.open('/legal/privacy.htm', ...)): 2000-era homepages opened their policy in a pop-up.
+_SCRIPT_TARGET = re.compile(
+    r"""['"]((?:https?://|/)[^'"\s]+|[\w./~-]+\.(?:s?html?|php\d?|aspx?|jsp|cfm|pdf)(?:\?[^'"\s]*)?)['"]""",
+    re.I)
+
+
+def _link_target(a) -> str | None:
+    """The address a link leads to: its href, or the page a script link opens; None for links
+    that lead nowhere (fragments, mailto:, tel:, data:, scripts naming no page)."""
+    raw = (a.get("href") or "").strip()
+    if raw and not raw.startswith("#") and not re.match(r"^(javascript|mailto|tel|data):", raw, re.I):
+        return raw
+    if raw.startswith(("mailto:", "tel:", "data:")):
+        return None
+    script = raw[len("javascript:"):] if raw.lower().startswith("javascript:") else ""
+    m = _SCRIPT_TARGET.search(f"{script} {a.get('onclick') or ''}")
+    return m.group(1) if m else None
+
+
+def _link_text(a) -> str:
+    """What a link says: its text, else its images' alt texts (image buttons, image maps), else
+    its title."""
+    text = a.text_content() if a.tag == "a" else ""
+    if not text.strip():
+        text = " ".join(img.get("alt") or "" for img in a.iter("img")) if a.tag == "a" else ""
+    if not text.strip():
+        text = a.get("alt") or a.get("title") or ""
+    return text
+
+
+def _privacy_rel(a) -> bool:
+    return "privacy-policy" in (a.get("rel") or "").lower().split()
+
+
 def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] = ()) -> list[LinkCandidate]:
     """Candidate policy links of a homepage, best first (only those scoring MIN_SCORE or more)."""
     from pipelines.extract import strip_xml_declaration
@@ -356,12 +392,12 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
         doc = lxml.html.document_fromstring(strip_xml_declaration(html))
     except (lxml.etree.ParserError, ValueError):
         return []
-    links = doc.xpath("//a[@href]")
+    links = doc.xpath("//a[@href or @onclick]|//area[@href]|//link[@href][contains(@rel, 'privacy-policy')]")
     page_domain = site_domain(_replayed_original(base_url) or base_url)  # a saved replay page's own
     out: dict[str, LinkCandidate] = {}
     for i, a in enumerate(links):
-        raw = (a.get("href") or "").strip()
-        if not raw or raw.startswith("#") or re.match(r"^(javascript|mailto|tel|data):", raw, re.I):
+        raw = _link_target(a)
+        if raw is None:
             continue
         try:
             href = urljoin(base_url, raw)
@@ -375,8 +411,10 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
                 continue
         except ValueError:  # a malformed href ('http://[ccpa-preferences]/'): not a candidate
             continue
-        text = a.text_content() or a.get("title") or ""
+        text = _link_text(a)
         score, why = score_link(text, href, _in_footer(a), i >= len(links) * 0.75, page_domain)
+        if _privacy_rel(a):  # rel="privacy-policy" (a registered link relation; WordPress writes it)
+            score, why = max(score, 8.0) + 3, "+".join(filter(None, (why, "rel=privacy-policy")))
         href = href.split("#", 1)[0]
         if score >= MIN_SCORE and (href not in out or out[href].score < score):
             out[href] = LinkCandidate(normalize_link_text(text)[:200], href, score, why)

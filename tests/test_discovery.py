@@ -368,3 +368,26 @@ def test_the_sites_own_policy_beats_an_embedded_platform_notice_and_another_host
     assert site_domain("http://www.alpha.test/") == "alpha.test"
     assert not is_platform_policy("https://policies.google.com/privacy", "youtube.com")
     assert is_platform_policy("https://www.google.com/intl/de/policies/privacy/", "example.de")
+
+
+def test_the_link_finder_reads_image_buttons_image_maps_pop_ups_and_rel():
+    """2000-era homepages: footer links as images (their alt text), image maps, the policy
+    opened in a pop-up window (a javascript: href, an onclick); modern ones mark the link
+    rel="privacy-policy" (RFC 6903; WordPress writes it)."""
+    page = ('<html><body><table><tr><td><a href="../Impressum/agb.html"><img src="agb.gif" '
+            'alt="AGB"></a></td><td><a href="../Impressum/agb_datenschutz.html"><img src="r.gif" '
+            'alt="AGB &amp; Datenschutz"></a></td></tr></table></body></html>')
+    assert [c.href for c in find_policy_links(page, "http://www.s.example/Reise/abc.html")] == \
+        ["http://www.s.example/Impressum/agb_datenschutz.html"]
+    mapped = ('<html><body><img usemap="#m" src="nav.gif"><map name="m"><area href="/home" '
+              'alt="Home"><area shape="rect" href="/privacy.html" alt="Privacy"></map></body></html>')
+    assert [c.href for c in find_policy_links(mapped, "http://x.example/")] == ["http://x.example/privacy.html"]
+    assert _links([("Privacy", "javascript:popUp('legal/privacy.html')")]) == ["/legal/privacy.html"]
+    assert _links([("Privacy", "javascript:void(0)")]) == []
+    onclick = ('<html><body><a href="#" onclick="window.open(\'/privacy.htm\',\'p\',\'width=400\'); '
+               'return false">Privacy Statement</a></body></html>')
+    assert [c.href for c in find_policy_links(onclick, "http://x.example/")] == ["http://x.example/privacy.htm"]
+    rel = ('<html><body><a href="/info">Privacy</a><footer><a href="/legal/notice" '
+           'rel="privacy-policy">Legal notice</a></footer></body></html>')
+    links = find_policy_links(rel, "http://x.example/")
+    assert links[0].href == "http://x.example/legal/notice" and "rel=privacy-policy" in links[0].why
