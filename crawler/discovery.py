@@ -372,12 +372,25 @@ def _link_target(a) -> str | None:
 def _link_text(a) -> str:
     """What a link says: its text, else its images' alt texts (image buttons, image maps), else
     its title."""
-    text = a.text_content() if a.tag == "a" else ""
+    text = _spaced_text(a) if a.tag == "a" else ""
     if not text.strip():
         text = " ".join(img.get("alt") or "" for img in a.iter("img")) if a.tag == "a" else ""
     if not text.strip():
         text = a.get("alt") or a.get("title") or ""
     return text
+
+
+def _spaced_text(a) -> str:
+    """text_content(), with a line break as a space ("Privacy<br>Policy" is two words)."""
+    parts = []
+    for el in a.iter():
+        if el is not a and el.tag == "br":
+            parts.append(" ")
+        elif el.text and isinstance(el.tag, str):
+            parts.append(el.text)
+        if el is not a and el.tail:
+            parts.append(el.tail)
+    return "".join(parts)
 
 
 def _privacy_rel(a) -> bool:
@@ -394,6 +407,14 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
         return []
     links = doc.xpath("//a[@href or @onclick]|//area[@href]|//link[@href][contains(@rel, 'privacy-policy')]")
     page_domain = site_domain(_replayed_original(base_url) or base_url)  # a saved replay page's own
+    declared = next((b.get("href", "").strip() for b in doc.iter("base") if b.get("href")), "")
+    if declared:  # <base href>: what relative links resolve against (2000-era pages set it often)
+        try:
+            joined = urljoin(base_url, declared)
+        except ValueError:
+            joined = ""
+        if urlsplit(joined).scheme in ("http", "https"):
+            base_url = joined
     out: dict[str, LinkCandidate] = {}
     for i, a in enumerate(links):
         raw = _link_target(a)

@@ -391,3 +391,11 @@ def test_the_link_finder_reads_image_buttons_image_maps_pop_ups_and_rel():
            'rel="privacy-policy">Legal notice</a></footer></body></html>')
     links = find_policy_links(rel, "http://x.example/")
     assert links[0].href == "http://x.example/legal/notice" and "rel=privacy-policy" in links[0].why
+
+
+def test_links_resolve_against_the_pages_base_and_read_line_breaks_as_spaces():
+    page = ('<html><head><base href="http://www.x.example/en/"></head><body><a href="about.html">'
+            'About</a><a href="legal/privacy.html">Privacy<br>Policy</a></body></html>')
+    links = find_policy_links(page, "http://x.example/index.html")
+    assert [c.href for c in links] == ["http://www.x.example/en/legal/privacy.html"]
+    assert links[0].text == "privacy policy" and "exact text" in links[0].why
