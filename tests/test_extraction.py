@@ -328,3 +328,37 @@ def test_collapsed_accordion_sections_are_the_policy_and_inactive_tabs_are_not()
     for i in range(1, 6):
         assert f"Section {i} text" in got and f"Part {i}" in got
     assert "These terms of use" not in got and "Billing" not in got
+
+
+def _sections(n: int, what: str) -> str:
+    return "".join(f"<h2>{i}. {what} section {i}</h2><p>{what} paragraph {i}: we explain which data "
+                   f"is collected, why it is collected, who receives it, how long it is kept and "
+                   f"which rights you have about it, in words of section {i}.</p>" for i in range(1, n + 1))
+
+
+def test_a_consent_vendors_generated_document_is_the_policy_not_its_dialog():
+    """Complianz wraps the cookie statement it generates in <div id="cmplz-document"
+    class="cmplz-document cookie-statement">, its cookie list in cmplz- elements too: the
+    vendor's name made the whole policy a consent dialog (7 words of 300 were left). Its banner
+    still goes; a privacy notice as long as a document stays, a short one under a comment form
+    goes."""
+    page = ('<html><head><title>Cookie Policy (EU) - Shop</title></head><body><nav><a href="/">Home</a>'
+            '<a href="/shop">Shop</a></nav><main><h1>Cookie Policy (EU)</h1><div id="cmplz-document" '
+            'class="cmplz-document cookie-statement cmplz-document-eu">' + _sections(8, "Cookie") +
+            '<div id="cmplz-cookies-overview"><details class="cmplz-dropdown cmplz-service-desc '
+            'cmplz-dropdown-cookiepolicy"><div class="cmplz-service-description"><h4>Usage</h4><p>We '
+            'use Matomo for website statistics on our own server.</p></div></details></div></div></main>'
+            '<div id="cmplz-cookiebanner-container"><div class="cmplz-cookiebanner banner-1 optin">'
+            '<div class="cmplz-message">To provide the best experiences, we use technologies like '
+            'cookies.</div><button class="cmplz-btn">Accept</button></div></div></body></html>')
+    got = extract_policy(page.encode(), "text/html", "https://shop.example/cookie-policy")
+    assert "Cookie paragraph 8" in got.markdown and "Cookie paragraph 1" in got.markdown
+    assert "Matomo for website statistics" in got.markdown
+    assert "best experiences" not in got.markdown and got.words > 280
+    notice = ('<html><head><title>Privacy Notice</title></head><body><div class="privacy-notice">' +
+              _sections(6, "Privacy") + '</div><form id="commentform"><textarea></textarea><p '
+              'class="akismet_comment_form_privacy_notice">This site uses Akismet to reduce spam. '
+              '<a href="https://akismet.com/privacy/">Learn how your comment data is processed</a>.</p>'
+              '</form></body></html>')
+    got = extract_policy(notice.encode(), "text/html", "https://x.example/privacy-notice")
+    assert "Privacy paragraph 6" in got.markdown and "Akismet" not in got.markdown

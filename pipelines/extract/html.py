@@ -362,10 +362,23 @@ _CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(newsletter|breadcrumbs?|skip-link|sh
 # Cookie and consent dialogs: a cookie/consent word with a dialog word, or a consent vendor's
 # own name (never just "cookie": a cookie policy's content is called that too).
 _DIALOG_MARKS = re.compile(
-    r"(?i)(cookie|consent|gdpr|privacy)[\w-]*[\s_-]*(banner|bar|notice|popup|pop-up|modal|dialog|"
-    r"overlay|window|box|prompt|wall|layer|sdk)|onetrust|cookiebot|didomi|usercentrics|truste-|"
-    r"cc-window|qc-cmp|cmp-container|sp_message|osano|iubenda-cs|cookie-law-info|(^|\s)cky-|"
-    r"cookieyes|tarteaucitron|axeptio|cookiefirst|cmplz-|borlabs|klaro|termly-|CybotCookiebot")
+    r"(?i)(cookie|consent)[\w-]*[\s_-]*(banner|bar|notice|popup|pop-up|modal|dialog|overlay|window|"
+    r"box|prompt|wall|layer|sdk)|(gdpr|privacy)[\w-]*[\s_-]*(banner|bar|popup|pop-up|modal|dialog|"
+    r"overlay|window|box|prompt|wall|layer|sdk)")
+# "privacy-notice" names a dialog (a comment form's Akismet notice) and the document a page
+# holds (a privacy notice): a dialog only when it holds no document's length of text.
+_NOTICE_MARKS = re.compile(r"(?i)(gdpr|privacy)[\w-]*[\s_-]*notice")
+_NOTICE_MAX_WORDS = 200
+_VENDOR_MARKS = re.compile(
+    r"(?i)onetrust|cookiebot|didomi|usercentrics|truste-|cc-window|qc-cmp|cmp-container|sp_message|"
+    r"osano|iubenda-cs|cookie-law-info|(^|\s)cky-|cookieyes|tarteaucitron|axeptio|cookiefirst|cmplz-|"
+    r"borlabs|klaro|termly-|CybotCookiebot")
+# The same vendors generate the legal documents themselves: Complianz wraps a cookie statement,
+# privacy statement or terms in <div id="cmplz-document" class="cmplz-document cookie-statement">,
+# and cookie declarations and audit tables carry the vendor's prefix too. Such an element, and
+# what is inside it, is the page's document, not its dialog.
+_DOCUMENT_MARKS = re.compile(r"(?i)document|declaration|statement|polic(y|ies)|terms|conditions|"
+                             r"audit|overview|cookies?-?(list|table)")
 
 
 _NEVER_DIALOG = frozenset(("html", "body", "main", "article"))
@@ -377,8 +390,17 @@ def _marks(attrib) -> str | None:
 
 
 @functools.lru_cache(maxsize=65536)
-def _dialog_marks(marks: str) -> bool:
-    return bool(_DIALOG_MARKS.search(marks))
+def _dialog_marks(marks: str) -> int:
+    """0: not a dialog's name; 1: a dialog's; 2: a consent vendor's, a dialog unless it sits in
+    (or is) a document that vendor generated; 3: a vendor's document; 4: a privacy notice, a
+    dialog unless it is as long as a document."""
+    if _DIALOG_MARKS.search(marks):
+        return 1
+    if _NOTICE_MARKS.search(marks):
+        return 4
+    if _VENDOR_MARKS.search(marks):
+        return 3 if _DOCUMENT_MARKS.search(marks) else 2
+    return 0
 
 
 @functools.lru_cache(maxsize=65536)
@@ -399,7 +421,18 @@ def _is_dialog(el) -> bool:
     if (attrib.get("role") or "").lower() in ("dialog", "alertdialog") or attrib.get("aria-modal") == "true":
         return True
     marks = _marks(attrib)
-    return bool(marks) and _dialog_marks(marks)
+    if not marks:
+        return False
+    kind = _dialog_marks(marks)
+    if kind == 2:  # a vendor's name: its dialog, unless inside a document it generated
+        for up in el.iterancestors():
+            up_marks = _marks(up.attrib)
+            if up_marks and _dialog_marks(up_marks) == 3:
+                return False
+        return True
+    if kind == 4:
+        return _word_count(el.text_content()) <= _NOTICE_MAX_WORDS
+    return kind == 1
 
 
 # Collapsed accordion items: hidden until a reader opens them, and a policy's sections as much
