@@ -99,3 +99,20 @@ def test_classify_command(tmp_path):
     out = [json.loads(line) for line in r.stdout.splitlines()]
     assert [(o["policy"], o["kind"], o["language"]) for o in out] == [(True, "privacy", "zh"),
                                                                       (False, "other", "zh")]
+
+
+def test_the_title_and_first_heading_are_read_as_a_name_and_an_older_model_still_loads():
+    """The shipped model reads a block of the title and first heading beside the text; a model
+    saved before that block (only the text's n-grams) is read as it was fitted."""
+    from pipelines.classify.model import N_FEATURES, TITLE_FEATURES, features, heading
+
+    model = load_model()
+    assert model["coef"].shape[1] == N_FEATURES + TITLE_FEATURES
+    assert heading("intro line\n\n## Cookie Policy\n\ntext") == "Cookie Policy"
+    pages = [("# Cookie Policy\n\nWe use cookies.", "Cookies"), ("Some text.", "")]
+    both = features(pages)
+    assert both.shape == (2, N_FEATURES + TITLE_FEATURES) and both[0, N_FEATURES:].nnz > 0
+    older = dict(model, coef=model["coef"][:, :N_FEATURES])
+    text = "This privacy policy explains which personal data we collect and why. " * 20
+    verdict = classify(text, "Privacy Policy", older)
+    assert verdict.kind == "privacy" and set(verdict.probabilities) == set(KINDS)

@@ -289,6 +289,25 @@ MULTI_OTHER = {
 # What the generated kinds are, for the five-way classifier.
 GENERATED_KIND = {"terms": "terms", "cookie_banner": "other"}
 
+# Other titles the same document goes by (the model reads the title and first heading as a
+# name: a language's policies must not all be called alike).
+MULTI_TITLES = {
+    "ru": ["Политика конфиденциальности", "Политика обработки персональных данных",
+           "Обработка персональных данных"],
+    "pl": ["Polityka prywatności", "Polityka prywatności i plików cookies", "Ochrona danych osobowych"],
+    "tr": ["Gizlilik Politikası", "KVKK Aydınlatma Metni", "Kişisel Verilerin Korunması"],
+    "ja": ["プライバシーポリシー", "個人情報保護方針", "個人情報の取り扱い", "プライバシーに関する方針"],
+    "zh": ["隐私政策", "隐私声明", "个人信息保护政策", "隐私保护指引"],
+    "zh-tw": ["隱私權政策", "隱私權聲明", "個人資料保護政策"],
+    "ko": ["개인정보처리방침", "개인정보 처리방침", "개인정보 보호정책"],
+    "cs": ["Zásady ochrany osobních údajů", "Ochrana osobních údajů", "Zpracování osobních údajů"],
+    "sv": ["Integritetspolicy", "Personuppgiftspolicy", "Behandling av personuppgifter"],
+    "fi": ["Tietosuojaseloste", "Tietosuojakäytäntö", "Tietosuojailmoitus"],
+    "hu": ["Adatvédelmi tájékoztató", "Adatkezelési tájékoztató", "Adatvédelmi nyilatkozat"],
+    "el": ["Πολιτική απορρήτου", "Προστασία προσωπικών δεδομένων"],
+    "ar": ["سياسة الخصوصية", "حماية البيانات الشخصية"],
+}
+
 
 def generate_labelled(n: int = 1600, seed: int = 2) -> list[tuple[str, str, str]]:
     """(text, kind, language) documents: the generated policies of the seven sentence-bank
@@ -305,7 +324,9 @@ def generate_labelled(n: int = 1600, seed: int = 2) -> list[tuple[str, str, str]
         else:
             lang = rng.choice(multi)
             bank = MULTI_POLICY[lang]
-            text = bank[0] + "\n\n" + _doc(rng, bank[1:], rng.randint(3, 12))
+            title = rng.choice(MULTI_TITLES.get(lang, [bank[0]]))
+            text = ("# " if rng.random() < 0.5 else "") + title + "\n\n" + \
+                _doc(rng, bank[1:], rng.randint(3, 12))
         docs.append((text, "privacy", lang))
         if i % 2:
             kind = rng.choice(list(OTHER))
@@ -315,6 +336,8 @@ def generate_labelled(n: int = 1600, seed: int = 2) -> list[tuple[str, str, str]
         else:
             lang = rng.choice(multi)
             text = _doc(rng, MULTI_OTHER[lang], rng.randint(3, 15))
+            if rng.random() < 0.5:  # its headline as a heading, as policies have theirs
+                text = "# " + text
             if rng.random() < 0.3:  # a news story that mentions the privacy word of its language
                 text += "\n\n" + MULTI_POLICY[lang][0]
             docs.append((text, "other", lang))

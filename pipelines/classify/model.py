@@ -4,7 +4,11 @@ A multinomial logistic regression (scikit-learn) over hashed character n-grams o
 title and main text (``HashingVectorizer``, ``char_wb`` 2-5): no vocabulary to ship, no
 stopword lists, any script (CJK included) is read the same way, and a word never seen in
 training still shares n-grams with its relatives (``Datenschutzerklärung`` / ``Datenschutz``).
-The title is given twice: it names the document.
+The title is given twice: it names the document; and the title with the text's first heading is
+hashed again into a block of its own (weight 0.5), so that "Cookie Policy" or "Terms of Use" at
+the top weighs as a name, not as a few n-grams among twenty thousand characters (on twelve
+splits by service: privacy precision 0.955 -> 0.963 and 0.948 -> 0.971, recall 0.968 -> 0.972
+and 0.972 -> 0.980).
 
 Training data (``python -m pipelines.classify.training train``, :mod:`pipelines.classify.training`): the real labelled pages of
 ``../shared/corpus/real-pages`` (legal documents by type, articles with their real footers, read
@@ -28,6 +32,8 @@ KINDS = ("privacy", "terms", "cookie", "other-legal", "other")
 THRESHOLD = 0.5
 CLASS_WEIGHT = None
 N_FEATURES = 2 ** 18
+TITLE_FEATURES = 2 ** 16  # the block of the title and first heading
+TITLE_WEIGHT = 0.5
 MAX_CHARS = 20_000
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _MD_MARKS = re.compile(r"[#*_>`|\\]+|!\[[^\]]*\]")
@@ -69,6 +75,37 @@ def vectorize(docs: list[str]):
     return _vectorizer().transform(docs)
 
 
+_HEADING = re.compile(r"^#{1,3} +(.+)$", re.M)
+
+
+def heading(text: str) -> str:
+    """The first markdown heading of a text (its first 3,000 characters), or ''."""
+    m = _HEADING.search(text[:3000])
+    return m.group(1) if m else ""
+
+
+@lru_cache(maxsize=1)
+def _title_vectorizer():
+    import numpy as np
+
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=TITLE_FEATURES,
+                             alternate_sign=False, norm="l2", lowercase=True, dtype=np.float32)
+
+
+def features(pages: list[tuple[str, str]], title_block: bool = True):
+    """What the model reads of (text, title) pairs: the document's n-grams and, unless an older
+    model without it is read, the block of the title and first heading."""
+    import scipy.sparse as sp
+
+    x = vectorize([document(t, ti) for t, ti in pages])
+    if not title_block:
+        return x
+    names = _title_vectorizer().transform([f"{ti or ''} | {heading(t)}" for t, ti in pages])
+    return sp.hstack([x, names * TITLE_WEIGHT], format="csr")
+
+
 @lru_cache(maxsize=1)
 def load_model() -> dict:
     import numpy as np
@@ -91,7 +128,7 @@ def classify_many(pages: list[tuple[str, str]], model: dict | None = None) -> li
     import numpy as np
 
     model = model or load_model()
-    x = vectorize([document(t, ti) for t, ti in pages])
+    x = features(pages, title_block=model["coef"].shape[1] > N_FEATURES)
     scores = np.asarray(x @ model["coef"].T) + model["intercept"]
     scores -= scores.max(axis=1, keepdims=True)
     probs = np.exp(scores)

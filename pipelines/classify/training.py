@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.classify.model import (CLASS_WEIGHT, KINDS, MODEL_PATH, THRESHOLD,
-                                      classify_many, document, load_model, vectorize)
+                                      classify_many, features, load_model)
 
 def shared_dir() -> Path:
     return Path(os.environ.get("PALIMPSEST_SHARED", Path(__file__).resolve().parents[3] / "shared"))
@@ -103,7 +103,7 @@ def fit(examples: list[Example], c: float = 20.0) -> dict:
 
     from sklearn.linear_model import LogisticRegression
 
-    x = vectorize([document(e.text, e.title) for e in examples])
+    x = features([(e.text, e.title) for e in examples])
     y = [e.kind for e in examples]
     clf = LogisticRegression(C=c, max_iter=3000, class_weight=CLASS_WEIGHT)
     clf.fit(x, y)
