@@ -389,18 +389,22 @@ def _marks(attrib) -> str | None:
     return f"{ident or ''} {cls or ''}" if ident or cls else None
 
 
+# What an element's id and class name it (_dialog_marks).
+_NOT_NAMED, _DIALOG, _VENDOR, _VENDOR_DOCUMENT, _NOTICE = range(5)
+
+
 @functools.lru_cache(maxsize=65536)
 def _dialog_marks(marks: str) -> int:
-    """0: not a dialog's name; 1: a dialog's; 2: a consent vendor's, a dialog unless it sits in
-    (or is) a document that vendor generated; 3: a vendor's document; 4: a privacy notice, a
-    dialog unless it is as long as a document."""
+    """_DIALOG: a dialog's name; _VENDOR: a consent vendor's, a dialog unless it sits in (or is)
+    a document that vendor generated (_VENDOR_DOCUMENT); _NOTICE: a privacy notice, a dialog
+    unless it is as long as a document; _NOT_NAMED: none of these."""
     if _DIALOG_MARKS.search(marks):
-        return 1
+        return _DIALOG
     if _NOTICE_MARKS.search(marks):
-        return 4
+        return _NOTICE
     if _VENDOR_MARKS.search(marks):
-        return 3 if _DOCUMENT_MARKS.search(marks) else 2
-    return 0
+        return _VENDOR_DOCUMENT if _DOCUMENT_MARKS.search(marks) else _VENDOR
+    return _NOT_NAMED
 
 
 @functools.lru_cache(maxsize=65536)
@@ -424,15 +428,15 @@ def _is_dialog(el) -> bool:
     if not marks:
         return False
     kind = _dialog_marks(marks)
-    if kind == 2:  # a vendor's name: its dialog, unless inside a document it generated
+    if kind == _VENDOR:  # its dialog, unless inside a document it generated
         for up in el.iterancestors():
             up_marks = _marks(up.attrib)
-            if up_marks and _dialog_marks(up_marks) == 3:
+            if up_marks and _dialog_marks(up_marks) == _VENDOR_DOCUMENT:
                 return False
         return True
-    if kind == 4:
+    if kind == _NOTICE:
         return _word_count(el.text_content()) <= _NOTICE_MAX_WORDS
-    return kind == 1
+    return kind == _DIALOG
 
 
 # Collapsed accordion items: hidden until a reader opens them, and a policy's sections as much
