@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -33,7 +34,7 @@ import re
 import zipfile
 import zlib
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
@@ -71,6 +72,11 @@ class ArchiveRecord:
     digest: str | None  # WARC-Payload-Digest as :func:`normal_digest` spells it
     refers_to_url: str | None = None  # a revisit's original (WARC-Refers-To-Target-URI)
     refers_to_date: str | None = None
+    # The length of the gzip member at ``offset`` when it holds this record alone and the record
+    # was read as it is stored (a plain response of a file of one gzip member per record, read
+    # by the fast reader): the member can then be copied as it is. None otherwise. Where the
+    # record's bytes are, not what it is: records are equal without it.
+    member_length: int | None = field(default=None, compare=False)
 
 
 class ArchiveProblem(Exception):
@@ -361,6 +367,7 @@ def _fast_segment(fh, name: str, framing: str, wanted: Wanted, given: set[int],
     thus always warcio's, and so is everything from a few records before any irregularity."""
     held: deque = deque()  # (record, its IDs, release at)
     recent: deque = deque(maxlen=POST_WINDOW)  # offsets of the last records read
+    ends: dict[int, int] = {}  # a plain response's offset -> the next record's (its member's end)
     seen = 0
     fd = fh.fileno()
     fh.seek(0)
@@ -368,9 +375,11 @@ def _fast_segment(fh, name: str, framing: str, wanted: Wanted, given: set[int],
     try:
         for rec in FastIterator(fh, parse_http=False):
             offset = rec.stream_pos
-            recent.append(offset)
             if framing == "gzip" and os.pread(fd, 2, offset) != b"\x1f\x8b":
                 raise _Irregular()  # not one gzip member per record (one gzip stream)
+            if recent and ends.get(recent[-1]) == -1:
+                ends[recent[-1]] = offset
+            recent.append(offset)
             seen += 1
             kind = _fast_kind(rec.record_type)
             h = rec.headers
@@ -384,7 +393,9 @@ def _fast_segment(fh, name: str, framing: str, wanted: Wanted, given: set[int],
             while held and held[0][2] <= seen:
                 record = held.popleft()[0]
                 given.add(record.offset)
-                yield record
+                end = ends.pop(record.offset, -1)
+                yield dataclasses.replace(record, member_length=end - record.offset) \
+                    if end > record.offset else record
             if kind not in CAPTURE_KINDS:
                 continue
             url = (h.get("WARC-Target-URI") or "").strip().strip("<>")
@@ -401,6 +412,8 @@ def _fast_segment(fh, name: str, framing: str, wanted: Wanted, given: set[int],
                 rec.parse_http()
                 if not any(rec.http_headers.get(k) for k in _ENCODED):
                     typed = _fast_typed(rec, name, offset, url, digest)
+                    if framing == "gzip":
+                        ends[offset] = -1  # known when the next record is read
             if typed is None:  # warcio's reading of this one record
                 if single is None:
                     single = open(fd, "rb", closefd=False)

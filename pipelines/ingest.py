@@ -23,6 +23,7 @@ from pathlib import Path
 from pipelines.archivefiles import (ArchiveProblem, ArchiveRecord, digest_matches, read_archives,
                                     timestamp14)
 from pipelines.captures import CdxRecord, Outcome, payload_digest, surt_key
+from pipelines.corpus.db import Batch
 from pipelines.corpus.recorder import Recorder
 from pipelines.corpus.store import CorpusStore
 from pipelines.corpus.warcfiles import SnapshotStore
@@ -57,6 +58,7 @@ class Ingest:
         self.pending: dict[str, dict] = {}  # payload key -> its fetch row, waiting for its text
         self.problems: list[ArchiveProblem] = []
         self.figures = {"records": 0, "captures": 0, "payloads": 0, "unresolved_revisits": 0}
+        self.batch: Batch | None = None  # the open batch of index writes, while the files are read
 
     def add_seed(self, site: str, url: str) -> None:
         self.store.add_seed(site, url)
@@ -87,8 +89,11 @@ class Ingest:
         self.add_capture(rec, key)
         if key in self.pending or self.store.fetched_keys([key]):
             return
-        ref = self.snaps.write_response(record.url, record.timestamp, rec.status or 200,
-                                        record.headers, body, digest, source=None)
+        ref = self.snaps.copy_member(record.file, record.offset, record.member_length) \
+            if record.member_length else None
+        if ref is None:
+            ref = self.snaps.write_response(record.url, record.timestamp, rec.status or 200,
+                                            record.headers, body, digest, source=None)
         row = dict(payload_key=key, timestamp=record.timestamp, url=record.url, status=rec.status,
                    digest=digest, http_status=rec.status, digest_ok=digest_matches(body, digest),
                    size=len(body), sites=tuple(s for s, _ in self.owners_of(record.url)), snapshot=ref,
@@ -152,6 +157,8 @@ class Ingest:
                                           text_hash=extracted.text_hash if text else None,
                                           reason=extracted.reason, extracted=extracted if text else None))
             self.figures["payloads"] += 1
+            if self.batch is not None:
+                self.batch.done()
 
     def finish(self, workers: int | None) -> dict:
         """Every record is read: the texts still being extracted are collected, each site
@@ -173,9 +180,10 @@ class Ingest:
 
 
 def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | None = None,
-           max_bytes: int = 20_000_000) -> dict:
+           max_bytes: int = 20_000_000, commit_every: int = 256) -> dict:
     """Ingest archive files (WARC, ARC, WACZ) into the corpus in ``out``; returns the figures
-    (``problem_files``: the files with an unreadable stretch, each told in the log)."""
+    (``problem_files``: the files with an unreadable stretch, each told in the log). Index
+    writes are committed ``commit_every`` units (records read, texts stored) at a time."""
     seeds, errors = read_seeds(seeds_path)
     for err in errors:
         logger.error("Bad seed line: %s", err)
@@ -183,29 +191,36 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
     try:
         for seed in seeds:
             run.add_seed(seed.site, seed.url)
-        revisits: list[ArchiveRecord] = []
-        for record in read_archives(paths, lambda kind, url, digest: bool(run.owners_of(url)),
-                                    run.unreadable):
-            run.figures["records"] += 1
-            if record.kind == "revisit":  # resolved once every original has been read
-                revisits.append(record)
-            else:
-                run.payload(record)
-        unresolved = [r for r in revisits if not run.revisit(r)]
-        if unresolved:  # url-agnostic revisits: their payloads are in other URLs' records
-            digests = {r.digest for r in unresolved if r.digest}
-            found: dict[str, ArchiveRecord] = {}
-            for record in read_archives(
-                    paths, lambda kind, url, digest: kind != "revisit" and digest in digests
-                    and digest not in found, lambda problem: None):  # told in the first pass
-                found.setdefault(record.digest, record)
-            for rev in unresolved:
-                original = found.get(rev.digest)
-                if original is None:
-                    run.unresolved(rev)
-                elif not run.revisit(rev):  # the first revisit of this payload keeps it
-                    run.payload(dataclasses.replace(original, url=rev.url, timestamp=rev.timestamp,
-                                                    file=rev.file, offset=rev.offset))
-        return run.finish(workers)
+        # Captures and fetches are committed a batch at a time (a killed run does the last
+        # batch again); payloads are in their snapshot file before the batch naming them commits.
+        with run.store.store.batch(commit_every) as batch:
+            run.batch = batch
+            revisits: list[ArchiveRecord] = []
+            for record in read_archives(paths, lambda kind, url, digest: bool(run.owners_of(url)),
+                                        run.unreadable):
+                run.figures["records"] += 1
+                if record.kind == "revisit":  # resolved once every original has been read
+                    revisits.append(record)
+                else:
+                    run.payload(record)
+                batch.done()
+            unresolved = [r for r in revisits if not run.revisit(r)]
+            if unresolved:  # url-agnostic revisits: their payloads are in other URLs' records
+                digests = {r.digest for r in unresolved if r.digest}
+                found: dict[str, ArchiveRecord] = {}
+                for record in read_archives(
+                        paths, lambda kind, url, digest: kind != "revisit" and digest in digests
+                        and digest not in found, lambda problem: None):  # told in the first pass
+                    found.setdefault(record.digest, record)
+                for rev in unresolved:
+                    original = found.get(rev.digest)
+                    if original is None:
+                        run.unresolved(rev)
+                    elif not run.revisit(rev):  # the first revisit of this payload keeps it
+                        run.payload(dataclasses.replace(original, url=rev.url, timestamp=rev.timestamp,
+                                                        file=rev.file, offset=rev.offset,
+                                                        member_length=None))
+                    batch.done()
+            return run.finish(workers)
     finally:
         run.close()

@@ -100,9 +100,9 @@ class Extractions:
 
 
 def reextract(out: str | Path, site: str | None = None, workers: int | None = None,
-              max_bytes: int = 20_000_000) -> dict:
+              max_bytes: int = 20_000_000, commit_every: int = 256) -> dict:
     """Run the current extractor over the kept snapshots (of one site), then rebuild versions,
-    changes and feeds. No archive request."""
+    changes and feeds. No archive request. Texts are committed ``commit_every`` at a time."""
     store = CorpusStore(out)
     snaps = SnapshotStore(out)
     try:
@@ -127,15 +127,17 @@ def reextract(out: str | Path, site: str | None = None, workers: int | None = No
                 extractions.add(job)
             # each site finalised as soon as its last text is in, the others still extracting
             early = EarlyFinish(store, extractions.pool)
-            early.expect([job[0] for job in jobs])
-            for key, extracted, error in extractions.results(wait=True):
-                if error:
-                    failed += 1
-                    logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
-                else:
-                    changed += store.fetches.replace_text(key, extracted)
-                early.arrived(key)
-            figures = early.finish(workers)
+            with store.batch(commit_every) as batch:  # a kill redoes one batch
+                early.expect([job[0] for job in jobs])
+                for key, extracted, error in extractions.results(wait=True):
+                    if error:
+                        failed += 1
+                        logger.error("reextract: payload %s: %s; its text is left as it was", key, error)
+                    else:
+                        changed += store.fetches.replace_text(key, extracted)
+                    early.arrived(key)
+                    batch.done()
+                figures = early.finish(workers)
         finally:
             extractions.close()
         return {"payloads": len(jobs), "texts_changed": changed, "failed": failed, **figures}

@@ -99,3 +99,39 @@ def test_the_crawl_opens_its_corpus_once_and_refuses_another_folder(tmp_path: Pa
     with pytest.raises(CorpusAlreadyOpen):
         Corpus.of(crawl, str(tmp_path / "elsewhere"))
     corpus.close()
+
+
+def test_a_batch_commits_its_units_together_and_a_failure_loses_only_the_open_batch(tmp_path: Path):
+    """ingest and reextract commit their units (a capture, a fetch and its text) a batch at a
+    time: readers of the index see whole batches; an exception (as a kill) loses only the batch
+    still open, and the units' own transactions join it."""
+    import sqlite3
+
+    from pipelines.corpus.db import Batch
+
+    store = CorpusStore(tmp_path)
+    rec = Recorder(store)
+
+    def seen() -> int:  # what another process reading the index sees
+        db = sqlite3.connect(tmp_path / "corpus.sqlite")
+        try:
+            return db.execute("SELECT count(*) FROM seeds").fetchone()[0]
+        finally:
+            db.close()
+
+    with pytest.raises(RuntimeError, match="boom"):
+        with Batch(store.db, 3, seconds=3600) as batch:  # by count alone, whatever the machine's speed
+            for n in range(8):
+                rec.add_seed(f"s{n}.test", f"http://s{n}.test/privacy")  # its own transaction joins
+                batch.done()
+                assert seen() == (n + 1) // 3 * 3  # committed three at a time
+            raise RuntimeError("boom")
+    assert seen() == 6 and not store.db.in_transaction  # the open batch (two units) rolled back
+    with store.batch(100) as batch:
+        rec.add_seed("late.test", "http://late.test/privacy")
+        batch.done()
+        assert seen() == 6
+    assert seen() == 7  # leaving the block commits
+    with store.transaction(), pytest.raises(RuntimeError):
+        store.batch().__enter__()  # not inside another transaction
+    store.close()

@@ -279,7 +279,10 @@ def all_warcs_valid(out: Path) -> None:
 
 
 @pytest.mark.parametrize("phase", ["indexing", "extracting"])
-def test_ingest_killed_resumes_to_the_same_corpus(tmp_path, phase):
+def test_ingest_killed_resumes_to_the_same_corpus(tmp_path, phase, monkeypatch):
+    # small batches of index writes, so that the kill lands between and inside them on this
+    # small input (a batch is 256 units by default; a killed run does its last one again)
+    monkeypatch.setenv("PALIMPSEST_COMMIT_EVERY", "4")
     warc, seeds = many_sites_warc(tmp_path / "theirs.warc.gz")
     clean = tmp_path / "clean"
     assert run_palimpsest("ingest", str(warc), "--seeds", str(seeds), "--out", str(clean)).returncode == 0
@@ -298,8 +301,10 @@ def test_ingest_killed_resumes_to_the_same_corpus(tmp_path, phase):
     assert corpus_state(out) == want
 
 
-def test_reextract_killed_resumes_to_the_same_corpus(tmp_path):
+def test_reextract_killed_resumes_to_the_same_corpus(tmp_path, monkeypatch):
     import shutil
+
+    monkeypatch.setenv("PALIMPSEST_COMMIT_EVERY", "4")  # kills between and inside batches
 
     warc, seeds = many_sites_warc(tmp_path / "theirs.warc.gz")
     base = tmp_path / "base"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -10,11 +11,20 @@ from crawler.cli.parse import EXIT_SOME_FAILED, UsageError, check_out, check_see
 from pipelines.rederive import reextract
 
 
+def commit_every() -> int:
+    """Index writes per commit (``PALIMPSEST_COMMIT_EVERY``, default 256; at least one commit a
+    second whatever it is): fewer commits cost less CPU, a killed run does one batch again."""
+    value = os.environ.get("PALIMPSEST_COMMIT_EVERY", "256")
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"PALIMPSEST_COMMIT_EVERY={value!r}: a whole number of 1 or more")
+    return int(value)
+
+
 def cmd_reextract(args) -> int:
     if not (Path(args.out) / "corpus.sqlite").exists():
         raise UsageError(f"{args.out!r} holds no corpus (no corpus.sqlite)")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    figures = reextract(args.out, args.site, args.workers)
+    figures = reextract(args.out, args.site, args.workers, commit_every=commit_every())
     print(f"reextract: {figures['payloads']} kept payloads extracted again, {figures['texts_changed']} "
           f"texts changed, {figures['versions_written']} version files written, "
           f"{figures['versions_removed']} removed, {figures['changes']} changes in the log; "
@@ -31,7 +41,7 @@ def cmd_ingest(args) -> int:
         if not Path(path).is_file():
             raise UsageError(f"archive file {path!r} does not exist or is not a file")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    figures = ingest(args.warcs, args.seeds, args.out, args.workers)
+    figures = ingest(args.warcs, args.seeds, args.out, args.workers, commit_every=commit_every())
     problems = figures["problem_files"]
     unresolved = figures["unresolved_revisits"]
     print(f"ingest: {len(args.warcs)} files, {figures['records']} records of the seed URLs, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterator
 
 from pipelines.captures import TextEnum
@@ -45,8 +45,16 @@ class Change:
         self.kind = Kind(self.kind)  # measures come back from the cache as JSON strings
         self.source = Source(self.source)
 
+    def as_dict(self) -> dict:
+        """Its fields by name (dataclasses.asdict's answer, without its deep copy: the fields are
+        scalars and one list of strings)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["topics"] = list(self.topics)
+        return d
+
     def row(self) -> dict:
-        d = asdict(self)
+        """The change log's CSV row: topics joined by ``;``."""
+        d = self.as_dict()
         d["topics"] = ";".join(self.topics)
         return d
 

@@ -61,9 +61,11 @@ def paragraphs(markdown: str) -> tuple[str, ...]:
     return tuple(n for n in map(normalize_text, re.split(r"\n\s*\n", markdown)) if n)
 
 
-def _normalized_words(paragraph: str) -> list[str]:
-    """words() of a paragraph that is normalized already."""
-    return [w for w in _WORD.findall(paragraph) if w.strip()]
+@functools.lru_cache(maxsize=4096)
+def _normalized_words(paragraph: str) -> tuple[str, ...]:
+    """words() of a paragraph that is normalized already. Remembered: a comparison reads each
+    paragraph the two texts share twice, and a site's successive pairs share their texts."""
+    return tuple(w for w in _WORD.findall(paragraph) if w.strip())
 
 
 def sections(markdown: str) -> list[Section]:

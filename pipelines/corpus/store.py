@@ -19,7 +19,7 @@ from pathlib import Path
 from pipelines.corpus import schema
 from pipelines.corpus.archives import Archives
 from pipelines.corpus.captures import Captures
-from pipelines.corpus.db import Transaction, connect
+from pipelines.corpus.db import Batch, Transaction, connect
 from pipelines.corpus.fetches import Fetches
 from pipelines.corpus.live import Live
 from pipelines.corpus.measures import Measures, TextFigures
@@ -55,6 +55,11 @@ class CorpusStore:
 
     def transaction(self) -> Transaction:
         return Transaction(self.db)
+
+    def batch(self, size: int = 256) -> Batch:
+        """Units of work committed ``size`` at a time, or each second (see
+        :class:`~pipelines.corpus.db.Batch`)."""
+        return Batch(self.db, size)
 
     def text(self, text_hash: str) -> str:
         return self.fetches.text(text_hash)

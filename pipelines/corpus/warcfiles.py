@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import uuid
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -178,6 +179,30 @@ class SnapshotStore:
             self.writer.write_record(meta)
         return ref
 
+    def copy_member(self, source: str | Path, offset: int, length: int) -> SnapshotRef | None:
+        """A record of another tool's WARC kept as it is stored there (``ingest``): the gzip
+        member at ``offset`` of ``source`` copied byte for byte, not decompressed and written
+        again (its own headers, record ID and digest are the truest account of what was
+        captured). None when those bytes are not one whole gzip member holding one WARC record:
+        the caller writes the record itself then."""
+        try:
+            with open(source, "rb") as fh:
+                raw = os.pread(fh.fileno(), length, offset)
+        except OSError:
+            return None
+        member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            record = member.decompress(raw)
+        except zlib.error:
+            return None
+        if len(raw) != length or not member.eof or member.unused_data or not record.startswith(b"WARC/"):
+            return None
+        self._ready()
+        at = self.fh.tell()
+        self.fh.write(raw)
+        self.fh.flush()  # on disk for the OS before the index row that names it is committed
+        return SnapshotRef(self.name, at, length)
+
     def write_revisit(self, url: str, timestamp: str, digest: str, refers_to_url: str,
                       refers_to_ts: str) -> SnapshotRef:
         """A payload identical to one already kept: a revisit record pointing at it."""
@@ -213,5 +238,5 @@ def read_record(path: str | Path, offset: int) -> tuple[bytes, str | None, int |
             status = int(headers.get_statuscode()) if headers else None
             ctype = headers.get_header("Content-Type") if headers else None
             return (record.content_stream().read(), ctype, status,
-                    record.rec_headers.get_header("WARC-Target-URI"))
+                    (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<>"))
     raise FileNotFoundError(f"no record at {path}:{offset}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 from pipelines.changes.history import Change
@@ -33,8 +32,10 @@ class ChangeLogs:
         return self
 
     def add(self, change: Change) -> None:
-        self._csv.writerow(change.row())
-        self._jsonl.write(json.dumps(asdict(change), ensure_ascii=False) + "\n")
+        d = change.as_dict()
+        self._jsonl.write(json.dumps(d, ensure_ascii=False) + "\n")
+        d["topics"] = ";".join(change.topics)
+        self._csv.writerow(d)
         self.rows += 1
 
     def __exit__(self, *exc) -> bool:
