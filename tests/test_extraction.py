@@ -362,3 +362,23 @@ def test_a_consent_vendors_generated_document_is_the_policy_not_its_dialog():
               '</form></body></html>')
     got = extract_policy(notice.encode(), "text/html", "https://x.example/privacy-notice")
     assert "Privacy paragraph 6" in got.markdown and "Akismet" not in got.markdown
+
+
+def test_a_cookie_notice_page_named_so_is_the_policy_and_the_plugins_banner_is_not():
+    """"Cookie Notice" is what many companies call their cookie policy, and the page's container
+    is often named for it (class="cookie-notice"): the name made the whole document a consent
+    dialog, and a cookie notice page came out as two words. A notice-named element as long as a
+    document is the page's text, with what it holds (its own title element); the Cookie Notice
+    plugin's banner (id="cookie-notice", role="banner" in its older versions) still goes."""
+    for name in ("cookie-notice", "cookies-notice__content", "consent-notice"):
+        page = (f'<html><head><title>Cookie Notice - Shop</title></head><body><header><nav><a href="/">'
+                f'Home</a> <a href="/shop">Shop</a></nav></header><main><div class="{name}"><h1 '
+                f'class="{name}__title">Our use of cookies</h1>' + _sections(8, "Cookie") +
+                '</div></main><footer><a href="/privacy">Privacy</a></footer><div id="cookie-notice" '
+                'role="banner" class="cn-bottom bootstrap"><div class="cookie-notice-container"><span '
+                'id="cn-notice-text">We use cookies to ensure that we give you the best experience on '
+                'our website.</span><a href="#" id="cn-accept-cookie">Ok</a></div></div></body></html>')
+        got = extract_policy(page.encode(), "text/html", "https://shop.example/cookie-notice")
+        assert "Cookie paragraph 1" in got.markdown and "Cookie paragraph 8" in got.markdown, name
+        assert "Our use of cookies" in got.markdown, name
+        assert "best experience" not in got.markdown and got.words > 250, name

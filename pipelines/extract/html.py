@@ -362,12 +362,13 @@ _CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(newsletter|breadcrumbs?|skip-link|sh
 # Cookie and consent dialogs: a cookie/consent word with a dialog word, or a consent vendor's
 # own name (never just "cookie": a cookie policy's content is called that too).
 _DIALOG_MARKS = re.compile(
-    r"(?i)(cookie|consent)[\w-]*[\s_-]*(banner|bar|notice|popup|pop-up|modal|dialog|overlay|window|"
-    r"box|prompt|wall|layer|sdk)|(gdpr|privacy)[\w-]*[\s_-]*(banner|bar|popup|pop-up|modal|dialog|"
-    r"overlay|window|box|prompt|wall|layer|sdk)")
-# "privacy-notice" names a dialog (a comment form's Akismet notice) and the document a page
-# holds (a privacy notice): a dialog only when it holds no document's length of text.
-_NOTICE_MARKS = re.compile(r"(?i)(gdpr|privacy)[\w-]*[\s_-]*notice")
+    r"(?i)(cookie|consent|gdpr|privacy)[\w-]*[\s_-]*(banner|bar|popup|pop-up|modal|dialog|overlay|"
+    r"window|box|prompt|wall|layer|sdk)")
+# "cookie-notice" and "privacy-notice" name a dialog (the Cookie Notice plugin's banner, a
+# comment form's Akismet notice) and the document a page holds (a cookie notice, a privacy
+# notice: what many companies call their policies): a dialog only when it holds no document's
+# length of text, and what such a document holds is part of it.
+_NOTICE_MARKS = re.compile(r"(?i)(cookie|consent|gdpr|privacy)[\w-]*[\s_-]*notice")
 _NOTICE_MAX_WORDS = 200
 _VENDOR_MARKS = re.compile(
     r"(?i)onetrust|cookiebot|didomi|usercentrics|truste-|cc-window|qc-cmp|cmp-container|sp_message|"
@@ -435,8 +436,15 @@ def _is_dialog(el) -> bool:
                 return False
         return True
     if kind == _NOTICE:
-        return _word_count(el.text_content()) <= _NOTICE_MAX_WORDS
+        return not _is_notice_document(el) and not any(
+            _is_notice_document(up) for up in el.iterancestors()
+            if (m := _marks(up.attrib)) and _dialog_marks(m) == _NOTICE)
     return kind == _DIALOG
+
+
+def _is_notice_document(el) -> bool:
+    """A notice-named element holding a document's length of text (a cookie or privacy notice)."""
+    return _word_count(el.text_content()) > _NOTICE_MAX_WORDS
 
 
 # Collapsed accordion items: hidden until a reader opens them, and a policy's sections as much
