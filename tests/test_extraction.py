@@ -382,3 +382,20 @@ def test_a_cookie_notice_page_named_so_is_the_policy_and_the_plugins_banner_is_n
         assert "Cookie paragraph 1" in got.markdown and "Cookie paragraph 8" in got.markdown, name
         assert "Our use of cookies" in got.markdown, name
         assert "best experience" not in got.markdown and got.words > 250, name
+
+
+def test_dialog_words_are_whole_words_in_a_name():
+    """A dialog word in an element's name counts as a word: "cookie-barrier" or a
+    "privacy-wallpaper" is not a cookie bar or a cookie wall (the policy inside was dropped),
+    while cookieBarContainer, cookie-banners and consentBox are dialogs."""
+    for name in ("cookie-barrier-free", "privacy-wallpaper"):
+        page = (f'<html><head><title>Privacy</title></head><body><main><div class="{name}">'
+                + _sections(8, "Privacy") + '</div></main></body></html>')
+        got = extract_policy(page.encode(), "text/html", "https://x.example/privacy")
+        assert "Privacy paragraph 1" in got.markdown and "Privacy paragraph 8" in got.markdown, name
+    for name in ("cookieBarContainer", "cookie-banners", "consentBox"):
+        page = ('<html><head><title>Privacy</title></head><body><main>' + _sections(8, "Privacy")
+                + f'</main><div class="{name}"><p>We use cookies to make this site work for you and '
+                'to measure its use.</p></div></body></html>')
+        got = extract_policy(page.encode(), "text/html", "https://x.example/privacy")
+        assert "Privacy paragraph 8" in got.markdown and "We use cookies" not in got.markdown, name

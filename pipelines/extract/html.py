@@ -363,12 +363,13 @@ _CHROME_MARKS = re.compile(r"(?i)(^|[\s_-])(newsletter|breadcrumbs?|skip-link|sh
 # own name (never just "cookie": a cookie policy's content is called that too).
 _DIALOG_MARKS = re.compile(
     r"(?i)(cookie|consent|gdpr|privacy)[\w-]*[\s_-]*(banner|bar|popup|pop-up|modal|dialog|overlay|"
-    r"window|box|prompt|wall|layer|sdk)")
+    r"window|box|prompt|wall|layer|sdk)(e?s)?(?-i:(?![a-z]))")  # a word's end: not cookie-barrier
+                                                                # (cookieBarContainer is one)
 # "cookie-notice" and "privacy-notice" name a dialog (the Cookie Notice plugin's banner, a
 # comment form's Akismet notice) and the document a page holds (a cookie notice, a privacy
 # notice: what many companies call their policies): a dialog only when it holds no document's
 # length of text, and what such a document holds is part of it.
-_NOTICE_MARKS = re.compile(r"(?i)(cookie|consent|gdpr|privacy)[\w-]*[\s_-]*notice")
+_NOTICE_MARKS = re.compile(r"(?i)(cookie|consent|gdpr|privacy)[\w-]*[\s_-]*notices?(?-i:(?![a-z]))")
 _NOTICE_MAX_WORDS = 200
 _VENDOR_MARKS = re.compile(
     r"(?i)onetrust|cookiebot|didomi|usercentrics|truste-|cc-window|qc-cmp|cmp-container|sp_message|"
