@@ -399,3 +399,30 @@ def test_dialog_words_are_whole_words_in_a_name():
                 'to measure its use.</p></div></body></html>')
         got = extract_policy(page.encode(), "text/html", "https://x.example/privacy")
         assert "Privacy paragraph 8" in got.markdown and "We use cookies" not in got.markdown, name
+
+
+def test_what_a_disclosure_button_opens_is_the_policy_and_its_button_is_the_heading():
+    """WAI-ARIA's accordion: <h3><button aria-expanded="false" aria-controls="a1">Title</button>
+    </h3><div id="a1" hidden>...</div>. The hidden bodies, whatever they are named, are the
+    policy's sections (their button names them), and the buttons' text is the sections'
+    headings (they came out as empty "### " lines). A menu its button opens and a tab's panel
+    (another document, often) are not."""
+    items = "".join(
+        f'<div class="item"><h3><button aria-expanded="false" aria-controls="a{i}">What we do with '
+        f'data {i}</button></h3><div id="a{i}" class="answer" hidden><p>Answer {i}: we keep the data '
+        f'you give us for order {i} only as long as the law requires, and we never sell it to '
+        f'anybody else.</p></div></div>' for i in range(1, 9))
+    tabs = ('<div role="tablist"><button role="tab" aria-selected="false" aria-controls="t2">Terms'
+            '</button></div><div id="t2" role="tabpanel" hidden><p>' + "Terms of sale apply. " * 30
+            + '</p></div>')
+    menu = ('<div class="top"><button aria-expanded="false" aria-controls="m">Menu</button><div id="m" '
+            'hidden><ul>' + "".join(f'<li><a href="/c{i}">Garden furniture and tools, range {i}</a></li>'
+                                    for i in range(8))
+            + '</ul><p>Free delivery above fifty euros.</p></div></div>')
+    page = (f'<html><head><title>Privacy FAQ</title></head><body>{menu}<main><h1>Privacy FAQ</h1>'
+            f'<p>How we look after your personal data, question by question.</p>{items}{tabs}</main>'
+            f'</body></html>')
+    got = extract_policy(page.encode(), "text/html", "https://shop.example/privacy-faq").markdown
+    for i in range(1, 9):
+        assert f"Answer {i}: we keep" in got and f"### What we do with data {i}\n" in got, i
+    assert "### \n" not in got and "Terms of sale" not in got and "garden furniture" not in got

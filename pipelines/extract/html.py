@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import html as htmlmod
 import logging
 import re
@@ -460,9 +461,55 @@ def _panel_marks(marks: str) -> bool:
     return bool(_PANEL_MARKS.search(marks))
 
 
+_DISCLOSED = "data-palimpsest-disclosed"  # set by mark_disclosure_bodies on what is opened
+_DISCLOSER = "data-palimpsest-discloser"  # and on the button that opens it
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_CONTROLLERS = etree.XPath("//*[@aria-expanded and @aria-controls]")
+
+
+def mark_disclosure_bodies(doc) -> None:
+    """The elements a disclosure button opens (WAI-ARIA's disclosure and accordion patterns: a
+    button with ``aria-expanded`` whose ``aria-controls`` names them) are marked as accordion
+    bodies, whatever they are named ("answer", "content", "panel"): hidden until a reader opens
+    them, they are the policy's text. Not a tab's panel (``role=tab``: another document, often),
+    nor what is mostly links (a menu opened by its button)."""
+    buttons = [b for b in _CONTROLLERS(doc) if (b.get("role") or "").lower() != "tab"]
+    ids = {i for b in buttons for i in b.get("aria-controls").split()}
+    if not ids:
+        return
+    opened: set[str] = set()
+    for el in doc.iter():
+        ident = el.get("id") if isinstance(el.tag, str) else None
+        if ident in ids and not _in_navigation(el):
+            words = _word_count(el.text_content())
+            unlinked = words - sum(_word_count(a.text_content()) for a in el.iter("a"))
+            if unlinked >= 20 and 2 * unlinked >= words:
+                el.set(_DISCLOSED, "")
+                opened.add(ident)
+    for b in buttons:
+        if opened.intersection(b.get("aria-controls").split()):
+            b.set(_DISCLOSER, "")
+
+
+_NAVIGATION_MARKS = re.compile(r"(?i)nav|menu")
+
+
+def _in_navigation(el) -> bool:
+    """Navigation, or inside it: what a menu button opens is no section of the policy."""
+    for up in itertools.chain((el,), el.iterancestors()):
+        if up.tag in ("nav", "header", "footer", "aside", "menu") or \
+                (up.get("role") or "").lower() in _CHROME_ROLES:
+            return True
+        marks = _marks(up.attrib)
+        if marks and _NAVIGATION_MARKS.search(marks):
+            return True
+    return False
+
+
 def _is_panel(attrib) -> bool:
-    """An accordion item's body (WAI-ARIA's pattern: role=region; or named so)."""
-    if (attrib.get("role") or "").lower() == "region":
+    """An accordion item's body (WAI-ARIA's pattern: role=region, or what a disclosure button
+    controls; or named so)."""
+    if (attrib.get("role") or "").lower() == "region" or _DISCLOSED in attrib:
         return True
     marks = _marks(attrib)
     return bool(marks) and _panel_marks(marks)
@@ -473,7 +520,12 @@ def _is_chrome(el) -> bool:
     if not isinstance(tag, str):
         return True
     if tag in _CHROME_TAGS:
-        return True
+        # an accordion's heading is its button (<h3><button aria-expanded>Title</button></h3>,
+        # WAI-ARIA's pattern): the section's title, not a control to drop
+        if tag != "button":
+            return True
+        parent = el.getparent()
+        return not (_DISCLOSER in el.attrib or (parent is not None and parent.tag in _HEADINGS))
     attrib = el.attrib
     if not attrib:
         return False
@@ -735,6 +787,7 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
     proxies = list(doc.iter())
     title = _page_title(doc)
     extractor = EXTRACTOR_VERSION
+    mark_disclosure_bodies(doc)
     remove_dialogs(doc)  # one walk of the tree: cheaper than a case-insensitive scan of the HTML
     # Readability keeps one container; a policy spread over sibling sections loses the rest.
     # The container holding 90 % of the page's content blocks is the second opinion, prepared
