@@ -227,9 +227,13 @@ _PLATFORM_POLICY = re.compile(
     r"^https?://(?:(?:policies|www)\.google\.[a-z.]+/(?:intl/[^/]+/)?(?:privacy|policies)|"
     r"(?:www\.|m\.)?facebook\.com/(?:privacy|policy|policies|about/privacy)|"
     r"(?:www\.)?(?:twitter|x)\.com/(?:[a-z-]+/)?privacy|(?:www\.)?youtube\.com/(?:t/|static\?.*)privacy|"
-    r"(?:www\.)?linkedin\.com/legal/privacy|(?:www\.)?pinterest\.com/_/_/policy/privacy)", re.I)
+    r"(?:www\.)?linkedin\.com/legal/privacy|(?:www\.)?pinterest\.com/_/_/policy/privacy|"
+    # comment and form notices: Akismet's "Learn how your comment data is processed" (under
+    # WordPress comment forms), hCaptcha's "its Privacy Policy and Terms of Service apply"
+    r"(?:www\.)?akismet\.com/privacy|(?:www\.)?hcaptcha\.com/privacy)", re.I)
 _PLATFORM_DOMAINS = {"google": "google", "facebook": "facebook", "twitter": "twitter", "x": "twitter",
-                     "youtube": "google", "linkedin": "linkedin", "pinterest": "pinterest"}
+                     "youtube": "google", "linkedin": "linkedin", "pinterest": "pinterest",
+                     "akismet": "automattic", "hcaptcha": "hcaptcha"}
 
 
 def _platform_owner(domain: str) -> str:
@@ -326,6 +330,9 @@ def score_link(text: str, href: str, footer: bool, late: bool,
     if any(w in h for w in HREF_WORDS):
         score += 3
         why.append("href")
+        if score == 3 and _named_policy(path):  # "Legal" -> /legal/privacy-policy.html: the page
+            score += 4  # its address names is the policy (above a cookie policy's link)
+            why.append("href names a privacy page")
     if not score:
         return 0.0, ""
     if _NEGATIVE.search(t):

@@ -399,3 +399,29 @@ def test_links_resolve_against_the_pages_base_and_read_line_breaks_as_spaces():
     links = find_policy_links(page, "http://x.example/index.html")
     assert [c.href for c in links] == ["http://www.x.example/en/legal/privacy.html"]
     assert links[0].text == "privacy policy" and "exact text" in links[0].why
+
+
+def test_a_link_whose_address_names_the_policy_is_a_candidate_and_comment_notices_are_not_the_site():
+    """A footer's "Legal" or "Legal information" leading to /legal/privacy-policy.html has no
+    privacy word in its text, but its address names the policy page: a candidate, before a cookie
+    policy's link and after any link whose text names privacy. An address that only holds the
+    word (/privacy/choices) is not enough. Akismet's "Learn how your comment data is processed"
+    under WordPress comment forms and hCaptcha's notice are the platforms' policies, not the
+    site's."""
+    assert _links([("Legal", "/legal/privacy-policy.html"), ("Terms", "/legal/terms")]) == \
+        ["/legal/privacy-policy.html"]
+    assert _links([("Cookie Policy", "/cookies"), ("Legal information", "/privacy.html")])[0] == \
+        "/privacy.html"
+    assert _links([("Legal", "/legal/privacy-policy"), ("Privacy", "/legal")])[0] == "/legal"
+    assert _links([("Manage", "/privacy/choices"), ("Our team", "/privacy/settings")]) == []
+    akismet = ('<form id="commentform"><p class="akismet_comment_form_privacy_notice">This site uses '
+               'Akismet to reduce spam. <a href="https://akismet.com/privacy/">Learn how your comment '
+               'data is processed</a>.</p></form>')
+    blog = f'<html><body><p>A post.</p><a href="/cookie-policy">Cookie Policy</a>{akismet}</body></html>'
+    links = find_policy_links(blog, "https://blog.example.net/2020/01/post")
+    assert [c.href for c in links] == ["https://blog.example.net/cookie-policy"]
+    hcaptcha = ('<html><body><a href="/legal">Privacy</a><form><p>This site is protected by hCaptcha '
+                'and its <a href="https://www.hcaptcha.com/privacy">Privacy Policy</a> apply.</p></form>'
+                '</body></html>')
+    links = find_policy_links(hcaptcha, "https://shop.example.net/")
+    assert links[0].href == "https://shop.example.net/legal" and "platform" in links[1].why
