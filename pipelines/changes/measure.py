@@ -61,10 +61,11 @@ def paragraphs(markdown: str) -> tuple[str, ...]:
     return tuple(n for n in map(normalize_text, re.split(r"\n\s*\n", markdown)) if n)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _normalized_words(paragraph: str) -> tuple[str, ...]:
-    """words() of a paragraph that is normalized already. Remembered: a comparison reads each
-    paragraph the two texts share twice, and a site's successive pairs share their texts."""
+    """words() of a paragraph that is normalized already. Remembered (the paragraphs of the last
+    few texts): a comparison reads each paragraph the two texts share twice, and a site's
+    successive pairs share their texts."""
     return tuple(w for w in _WORD.findall(paragraph) if w.strip())
 
 
