@@ -426,3 +426,22 @@ def test_what_a_disclosure_button_opens_is_the_policy_and_its_button_is_the_head
     for i in range(1, 9):
         assert f"Answer {i}: we keep" in got and f"### What we do with data {i}\n" in got, i
     assert "### \n" not in got and "Terms of sale" not in got and "garden furniture" not in got
+
+
+def test_a_sections_own_header_is_its_heading():
+    """<section><header><h2>Title</h2></header><p>...</p></section>, as component-built pages
+    write each section of a policy: Readability's cleaner dropped the short header block, title
+    and all, and the coverage container counted it as page chrome; every section heading was
+    lost. A header inside an article, main or section is that part's own heading (and, in an
+    article, its introduction); the site's header outside them is still chrome."""
+    sections = "".join(
+        f"<section id='s{i}'><header><h2>Heading {i}</h2></header><p>Paragraph {i}: we use personal "
+        f"data to remember your settings and to measure how our pages are used, and you can refuse "
+        f"at any time.</p></section>" for i in range(1, 12))
+    page = ("<html><head><title>Privacy Policy - Shop</title></head><body><header><nav><a href='/'>Home"
+            "</a></nav><p>Welcome to the shop, the best in town for every need.</p></header><main><h1>"
+            f"Privacy Policy</h1>{sections}</main><footer><p>(c) Shop</p></footer></body></html>")
+    got = extract_policy(page.encode(), "text/html", "https://shop.example/privacy").markdown
+    for i in range(1, 12):
+        assert f"## Heading {i}\n\nParagraph {i}:" in got, i
+    assert "best in town" not in got

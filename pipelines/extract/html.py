@@ -296,6 +296,10 @@ class _TreeReadability(Document):
                 elem.drop_tree()
         lxml.etree.strip_elements(doc, "script", "style", "link", lxml.etree.Comment,
                                   lxml.etree.ProcessingInstruction, with_tail=False)
+        # a section's own <header> (<section><header><h2>Title</h2></header>...) is its heading:
+        # readability's cleaner drops a block that short, title and all; its content stays
+        for elem in doc.xpath("//header[ancestor::article or ancestor::main or ancestor::section]"):
+            elem.drop_tag()
         _absolute_links(doc, self.url)
         self._proxies = list(doc.iter())  # readability's many walks reuse them (extract_policy)
         return doc
@@ -464,6 +468,7 @@ def _panel_marks(marks: str) -> bool:
 _DISCLOSED = "data-palimpsest-disclosed"  # set by mark_disclosure_bodies on what is opened
 _DISCLOSER = "data-palimpsest-discloser"  # and on the button that opens it
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_SECTIONING = frozenset(("article", "main", "section"))
 _CONTROLLERS = etree.XPath("//*[@aria-expanded and @aria-controls]")
 
 
@@ -519,6 +524,8 @@ def _is_chrome(el) -> bool:
     tag = el.tag
     if not isinstance(tag, str):
         return True
+    if tag == "header" and any(up.tag in _SECTIONING for up in el.iterancestors()):
+        return False  # a section's or the document's own header (its heading, date), not the site's
     if tag in _CHROME_TAGS:
         # an accordion's heading is its button (<h3><button aria-expanded>Title</button></h3>,
         # WAI-ARIA's pattern): the section's title, not a control to drop
