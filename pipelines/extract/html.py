@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import copy
 import functools
-import itertools
 import html as htmlmod
+import itertools
 import logging
 import re
 
