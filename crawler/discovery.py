@@ -328,11 +328,11 @@ def score_link(text: str, href: str, footer: bool, late: bool,
         score += 5 + any(w in t for w in _POLICY)
         why.append("cookie policy")
     if any(w in h for w in HREF_WORDS):
-        score += 3
-        why.append("href")
-        if score == 3 and _named_policy(path):  # "Legal" -> /legal/privacy-policy.html: the page
-            score += 4  # its address names is the policy (above a cookie policy's link)
-            why.append("href names a privacy page")
+        # a text that names nothing ("Legal" -> /legal/privacy-policy.html): the page its address
+        # names is the policy (above a cookie policy's link, below any privacy text)
+        named_only = not score and _named_policy(path)
+        score += 7 if named_only else 3
+        why.append("href names a privacy page" if named_only else "href")
     if not score:
         return 0.0, ""
     if _NEGATIVE.search(t):

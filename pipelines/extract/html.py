@@ -496,13 +496,14 @@ def mark_disclosure_bodies(doc) -> None:
             b.set(_DISCLOSER, "")
 
 
+_NAVIGATION_TAGS = frozenset(("nav", "header", "footer", "aside", "menu"))
 _NAVIGATION_MARKS = re.compile(r"(?i)nav|menu")
 
 
 def _in_navigation(el) -> bool:
     """Navigation, or inside it: what a menu button opens is no section of the policy."""
     for up in itertools.chain((el,), el.iterancestors()):
-        if up.tag in ("nav", "header", "footer", "aside", "menu") or \
+        if up.tag in _NAVIGATION_TAGS or \
                 (up.get("role") or "").lower() in _CHROME_ROLES:
             return True
         marks = _marks(up.attrib)
