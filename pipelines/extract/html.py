@@ -298,7 +298,7 @@ class _TreeReadability(Document):
                                   lxml.etree.ProcessingInstruction, with_tail=False)
         # a section's own <header> (<section><header><h2>Title</h2></header>...) is its heading:
         # readability's cleaner drops a block that short, title and all; its content stays
-        for elem in doc.xpath("//header[ancestor::article or ancestor::main or ancestor::section]"):
+        for elem in _SECTION_HEADERS(doc):
             elem.drop_tag()
         _absolute_links(doc, self.url)
         self._proxies = list(doc.iter())  # readability's many walks reuse them (extract_policy)
@@ -468,7 +468,9 @@ def _panel_marks(marks: str) -> bool:
 _DISCLOSED = "data-palimpsest-disclosed"  # set by mark_disclosure_bodies on what is opened
 _DISCLOSER = "data-palimpsest-discloser"  # and on the button that opens it
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
-_SECTIONING = frozenset(("article", "main", "section"))
+_SECTIONING = frozenset(("article", "main", "section"))  # a <header> inside one is its own
+_SECTION_HEADERS = etree.XPath("//header[" + " or ".join(f"ancestor::{t}" for t in sorted(_SECTIONING))
+                               + "]")
 _CONTROLLERS = etree.XPath("//*[@aria-expanded and @aria-controls]")
 
 

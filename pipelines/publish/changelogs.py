@@ -32,10 +32,8 @@ class ChangeLogs:
         return self
 
     def add(self, change: Change) -> None:
-        d = change.as_dict()
-        self._jsonl.write(json.dumps(d, ensure_ascii=False) + "\n")
-        d["topics"] = ";".join(change.topics)
-        self._csv.writerow(d)
+        self._csv.writerow(change.row())
+        self._jsonl.write(json.dumps(change.as_dict(), ensure_ascii=False) + "\n")
         self.rows += 1
 
     def __exit__(self, *exc) -> bool:

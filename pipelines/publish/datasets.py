@@ -16,7 +16,6 @@ leaves a half-written table under the final name."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import json
 import os
@@ -104,7 +103,7 @@ def export_parquet(store, folder: str | Path) -> dict[str, int]:
     _write_table(pq, pa.Table.from_pylist(captures, schema=cap_schema), folder / "captures.parquet")
     changes = []
     for change in iter_changes(store):
-        row = dataclasses.asdict(change)
+        row = change.as_dict()
         row["kind"], row["source"] = str(change.kind), str(change.source)
         changes.append(row)
     change_schema = pa.schema([
