@@ -27,8 +27,11 @@ def atomic_open(path: Path, durable: bool = True) -> Iterator[TextIO]:
     ``durable=False`` leaves the fsync to the caller, who writes many files and then makes
     them durable at once (``os.sync()``) before recording that they exist."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    except FileNotFoundError:  # the folder is made once, not asked for before every file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600; corpus files follow the user's umask
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

@@ -96,9 +96,10 @@ def text_hash(markdown: str) -> str:
 IDENTITY_VERSION = "links/1"
 
 _QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00a0", " "))
-# The lookahead first lets re skip to the positions where a URL can start (an h or a slash):
-# the same matches as r"(?i)\b(?:https?:)?//[^\s()<>\[\]\"']+", in half the time.
-_URL = re.compile(r"(?i)(?=[h/])\b(?:https?:)?//[^\s()<>\[\]\"']+")
+# A URL in a text: r"(?i)\b(?:https?:)?//[^\s()<>\[\]\"']+". Its first "//" is at its start or
+# 5 or 6 characters in, so :func:`_canonical_urls` tries it only there (str.find walks the text
+# in C; re's search would try every position).
+_URL = re.compile(r"(?i)\b(?:https?:)?//[^\s()<>\[\]\"']+")
 _WWW = re.compile(r"^www\d*\.")
 # Query parameters that change from one visit (one capture) to the next without the page changing:
 # session ids, cache busters and click ids. Compared lower-case.
@@ -163,8 +164,27 @@ def normalize_text(markdown: str) -> str:
     text = unicodedata.normalize("NFKC", markdown)
     for quote, plain in _QUOTES:  # str.replace: a dict translate walks the text in Python's slow path
         text = text.replace(quote, plain)
-    text = _URL.sub(lambda m: canonical_link(m.group(0)), text)
+    text = _canonical_urls(text)
     return " ".join(text.split())  # re.sub(r"\s+", " ", text).strip(): \s is str.isspace()
+
+
+def _canonical_urls(text: str) -> str:
+    """``_URL.sub(lambda m: canonical_link(m.group(0)), text)``: the same matches, tried only
+    where a "//" is (the leftmost match first, as re.sub finds them)."""
+    parts, done = [], 0
+    at = text.find("//")
+    while at != -1:
+        for start in (at - 6, at - 5, at):
+            m = _URL.match(text, start) if start >= done else None
+            if m:
+                parts += (text[done:start], canonical_link(m.group(0)))
+                done = m.end()
+                break
+        at = text.find("//", max(done, at + 1))
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-]")

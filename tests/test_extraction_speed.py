@@ -105,6 +105,20 @@ def test_word_count_counts_what_findall_finds():
         assert word_count(text) == len(re.findall(r"\w+", text)), repr(text)
 
 
+def test_word_count_classes_every_character_as_re_does():
+    """Every code point (surrogates included) is a word character for the count exactly when re's
+    \w matches it."""
+    from pipelines.extract.language import _ASCII_CLASS
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    classes = every.encode("ascii", "palimpsest-word-class").translate(_ASCII_CLASS)
+    word = re.compile(r"\w")
+    expected = bytes(97 if word.match(c) else 32 for c in every)
+    assert len(classes) == len(every)
+    assert [hex(i) for i in range(len(every)) if classes[i] != expected[i]] == []
+    assert word_count(every) == len(re.findall(r"\w+", every))
+
+
 def test_the_identitys_white_space_is_what_the_regex_folded():
     """normalize_text folds white space with str.split(): the same characters as re's \\s."""
     assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() != bool(re.match(r"\s", c))] == []
@@ -115,18 +129,21 @@ def test_the_identitys_white_space_is_what_the_regex_folded():
 IDENTITY_URL = re.compile(r"(?i)\b(?:https?:)?//[^\s()<>\[\]\"']+")  # the identity's own pattern
 
 
-def test_the_identitys_url_pattern_finds_what_it_found():
-    """The lookahead only lets re skip to where a URL can start: the same matches, random
-    strings and every markdown the development pages give."""
-    from pipelines.seedformat import _URL
+def test_the_identitys_urls_are_what_the_pattern_found():
+    """Matches are tried only around each "//": the same text out as the pattern's re.sub, on
+    random strings and on every markdown the development pages give."""
+    from pipelines.seedformat import _canonical_urls, canonical_link
+
+    def by_regex(text: str) -> str:
+        return IDENTITY_URL.sub(lambda m: canonical_link(m.group(0)), text)
 
     rng = random.Random(11)
     pieces = ["http", "HTTPS", "hTtP", ":", "//", "/", "h", "H", "x", "é", " ", "(", ")", "[", "]",
-              "\"", "'", "<", ">", "\n", "a.b", "ftp:", "_", "9", "ſ", "K", "\u212a"]
-    for _ in range(20_000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
-        assert [m.span() for m in _URL.finditer(text)] == \
-            [m.span() for m in IDENTITY_URL.finditer(text)], repr(text)
+              "\"", "'", "<", ">", "\n", "a.b", "ftp:", "_", "9", "ſ", "K", "\u212a", "www.A.com:80/p",
+              "?sid=0123456789abcdef0123456789&v=2"]
+    for _ in range(50_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert _canonical_urls(text) == by_regex(text), repr(text)
     texts = [p.read_text(encoding="utf-8") for p in sorted(CITP.glob("*/reference.md"))]
     texts += [extract_policy(p.read_bytes(), "text/html", "https://example.com/privacy").markdown
               for p in sorted(CITP.glob("*/page.html"))]
@@ -134,7 +151,7 @@ def test_the_identitys_url_pattern_finds_what_it_found():
               if p.is_file()]
     assert sum(len(IDENTITY_URL.findall(t)) for t in texts) > 40
     for text in texts:
-        assert [m.span() for m in _URL.finditer(text)] == [m.span() for m in IDENTITY_URL.finditer(text)]
+        assert _canonical_urls(text) == by_regex(text)
 
 
 LANGUAGE_SAMPLES = [

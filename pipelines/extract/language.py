@@ -10,6 +10,7 @@ written, the model is loaded as py3langid loads it."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import os
@@ -25,12 +26,27 @@ from pipelines.files import user_cache
 logger = logging.getLogger(__name__)
 
 
-_WORD = re.compile(r"\w+")
+# A word is a run of \w (re's word characters: str.isalnum() or "_"). Counting them with re
+# walks the text one character at a time in re's engine (an eighth of an extraction's CPU: each
+# page's text is counted several times). Here the text becomes one byte per character, "a" for
+# a word character and a space otherwise (bytes.translate, in C), and the words are the places
+# where an "a" follows a space; the characters outside ASCII are classed by the encoder's error
+# handler, one run of them at a time. Measured on the 1,490 real legal texts and articles of
+# ../shared/corpus/real-pages, in many scripts: a quarter of re's time, the same counts.
+_ASCII_CLASS = bytes(97 if (chr(i).isalnum() or i == 95) else 32 for i in range(128)) + b" " * 128
+
+
+def _class_non_ascii(exc: UnicodeEncodeError) -> tuple[str, int]:
+    return "".join(["a" if ch.isalnum() else " " for ch in exc.object[exc.start:exc.end]]), exc.end
+
+
+codecs.register_error("palimpsest-word-class", _class_non_ascii)
 
 
 def word_count(text: str) -> int:
-    r"""len(re.findall(r"\w+", text)), without building the list of words (subn counts them)."""
-    return _WORD.subn("", text)[1]
+    r"""len(re.findall(r"\w+", text)), counted in C."""
+    classes = text.encode("ascii", "palimpsest-word-class").translate(_ASCII_CLASS)
+    return classes.count(b" a") + (classes[:1] == b"a")
 
 
 def detect_language(text: str) -> str | None:
