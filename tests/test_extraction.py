@@ -401,6 +401,44 @@ def test_dialog_words_are_whole_words_in_a_name():
         assert "Privacy paragraph 8" in got.markdown and "We use cookies" not in got.markdown, name
 
 
+def test_a_policy_held_in_a_dialog_named_element_is_the_page_text():
+    """A policy opened in a modal layer over the site (role="dialog"), or held in a "privacy-box"
+    or a "cookie-modal-body", came out as its title (3 words of 650): a dialog-named element
+    that holds a document's length of text and most of the page's text is the page's document.
+    The cookie banner beside it still goes; a long consent dialog beside a longer article, a
+    consent vendor's dialog on a page whose text is written by script, and a template inside a
+    script, are still dialogs."""
+    banner = ('<div id="cookie-banner"><p>We use cookies to improve your experience. <a href="/c">'
+              'Learn more</a><button>Accept</button></p></div>')
+    for open_, close in (('<div class="privacy-box">', '</div>'),
+                         ('<div class="container"><div class="cookie-modal-body">', '</div></div>'),
+                         ('<main><div id="gdpr-layer">', '</div></main>'),
+                         ('<div role="dialog" aria-modal="true" aria-label="Privacy policy">', '</div>'),
+                         ('<dialog open>', '</dialog>')):
+        page = ('<html><head><title>Privacy Policy - Shop</title></head><body><header><nav><a href="/">'
+                'Home</a> <a href="/shop">Shop</a></nav></header>' + open_ + '<h1>Privacy Policy</h1>'
+                + _sections(16, "Privacy") + close + '<footer><a href="/terms">Terms</a></footer>'
+                + banner + '</body></html>')
+        got = extract_policy(page.encode(), "text/html", "https://shop.example/privacy")
+        assert "Privacy paragraph 1" in got.markdown and "Privacy paragraph 16" in got.markdown, open_
+        assert "improve your experience" not in got.markdown and got.words > 580, open_
+    purposes = "".join(f"<h3>Purpose {i}</h3><p>Partners may store and access information on your "
+                       f"device for purpose {i}, and measure how content performs.</p>" for i in range(30))
+    article = ('<html><head><title>Gardening in winter</title></head><body><main><h1>Gardening in '
+               'winter</h1>' + "".join(f"<p>Paragraph {i}: cover the beds with straw and leaves, water "
+                                        f"the pots on mild days and plan the spring sowing.</p>"
+                                        for i in range(60)) + '</main><div class="consent-modal">'
+               '<h2>Your choices</h2>' + purposes + '</div></body></html>')
+    got = extract_policy(article.encode(), "text/html", "https://garden.example/winter")
+    assert "Paragraph 59" in got.markdown and "Partners may store" not in got.markdown
+    shell = ('<html><head><title>App</title></head><body><div id="root"></div>'
+             '<div id="onetrust-consent-sdk"><div id="onetrust-pc-sdk" role="dialog">' + purposes
+             + '</div></div><script id="CookieBoxWrap" type="text/template"><div>' + purposes * 3
+             + '</div></script></body></html>')
+    got = extract_policy(shell.encode(), "text/html", "https://app.example/privacy")
+    assert "Partners may store" not in got.markdown
+
+
 def test_what_a_disclosure_button_opens_is_the_policy_and_its_button_is_the_heading():
     """WAI-ARIA's accordion: <h3><button aria-expanded="false" aria-controls="a1">Title</button>
     </h3><div id="a1" hidden>...</div>. The hidden bodies, whatever they are named, are the

@@ -533,33 +533,61 @@ def _is_chrome(el) -> bool:
         # an accordion's heading is its button (<h3><button aria-expanded>Title</button></h3>,
         # WAI-ARIA's pattern): the section's title, not a control to drop
         if tag != "button":
-            return True
+            return tag != "dialog" or _DOCUMENT_IN_DIALOG not in el.attrib
         parent = el.getparent()
         return not (_DISCLOSER in el.attrib or (parent is not None and parent.tag in _HEADINGS))
     attrib = el.attrib
     if not attrib:
         return False
     if (attrib.get("role") or "").lower() in _CHROME_ROLES:
-        return True
+        return _DOCUMENT_IN_DIALOG not in attrib
     if (attrib.get("aria-hidden") == "true" or attrib.get("hidden") is not None) and not _is_panel(attrib):
         return True
     if tag in ("body", "main", "article"):
         return False
     marks = _marks(attrib)
-    return bool(marks) and _chrome_marks(marks) or _is_dialog(el)
+    return bool(marks) and _chrome_marks(marks) or (_is_dialog(el) and _DOCUMENT_IN_DIALOG not in attrib)
 
 
 _MAY_BE_DIALOG = etree.XPath("descendant-or-self::*[@* or self::dialog]")
 
 
+# A page can hold its document in what is named or marked as a dialog: a policy opened in a
+# modal layer over the site (role="dialog"), a "privacy-box", a "cookie-modal-body". Such an
+# element is the page's document when it holds a document's length of text and most of the
+# page's text (a consent dialog is short, and beside a page's own text); a consent vendor's
+# dialog never is (on a page whose content is written by script it is all there is).
+_DOCUMENT_IN_DIALOG = "data-palimpsest-document"
+_DIALOG_DOCUMENT_WORDS = 300
+_DIALOG_DOCUMENT_SHARE = 0.6
+_READ = "text()[not(ancestor::script or ancestor::style or ancestor::template)]"  # what a reader sees
+_PAGE_TEXT = etree.XPath("//body//" + _READ, smart_strings=False)
+_OWN_TEXT = etree.XPath(".//" + _READ, smart_strings=False)
+
+
 def remove_dialogs(doc: lxml.html.HtmlElement) -> None:
     """Drop cookie/consent dialogs and modal dialogs from a page (Readability can pick their
-    text over the policy's)."""
+    text over the policy's); one that holds the page's document is marked as such and kept."""
     # only elements _is_dialog can call one (a <dialog>, or with attributes), found by libxml2:
     # the others never become Python objects
+    page_words = None
     for el in [el for el in _MAY_BE_DIALOG(doc) if _is_dialog(el)]:
-        if el.getparent() is not None:
-            el.drop_tree()
+        if el.getparent() is None:
+            continue
+        words = _word_count(" ".join(_OWN_TEXT(el)))
+        if words > _DIALOG_DOCUMENT_WORDS and not _vendor_named(el):
+            if page_words is None:
+                page_words = _word_count(" ".join(_PAGE_TEXT(doc)))
+            if words >= _DIALOG_DOCUMENT_SHARE * page_words:
+                el.set(_DOCUMENT_IN_DIALOG, "")
+                continue
+        el.drop_tree()
+
+
+def _vendor_named(el) -> bool:
+    """Named by a consent vendor (its dialog, or what sits in it)."""
+    return any((m := _marks(e.attrib)) and _VENDOR_MARKS.search(m)
+               for e in itertools.chain((el,), el.iterancestors()))
 
 
 _LINK_LIST_TAGS = frozenset(("ul", "ol", "div", "table", "tr", "td", "p", "section", "dl"))
