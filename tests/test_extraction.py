@@ -439,6 +439,38 @@ def test_a_policy_held_in_a_dialog_named_element_is_the_page_text():
     assert "Partners may store" not in got.markdown
 
 
+def test_the_date_line_and_heading_just_before_the_policy_are_kept():
+    """"Last updated: ..." alone in the article's header, in a WordPress entry header's meta, or
+    between a hero block and the content was dropped by Readability's sibling rule (a short line
+    with no full stop), and with it the date watchdogs read first. The headings and the date line
+    just before its pick are its lead-in; a promotion line or a dated line of links before it
+    is not."""
+    shapes = {
+        "Last updated: May 1, 2020": '<article><header><h1>Privacy Policy</h1><p>Last updated: {d}</p>'
+                                     '</header><div class="entry">{s}</div></article>',
+        "Last updated May 1, 2020": '<article><header><h1>Privacy Policy</h1><time datetime="2020-05-01">'
+                                    '{d}</time></header><div class="entry">{s}</div></article>',
+        "Effective date: 1 May 2020": '<article><header class="entry-header"><h1 class="entry-title">Privacy '
+                                      'Policy</h1><div class="entry-meta"><span class="posted-on">{d}</span>'
+                                      '</div></header><div class="entry-content">{s}</div></article>',
+        "Mise à jour du 25/04/2024": '<main><div class="hero"><h1>Privacy Policy</h1></div><p class="date">'
+                                     '{d}</p><div class="content">{s}</div></main>',
+    }
+    for date, body in shapes.items():
+        body = body.replace("{d}", date.split(": ")[-1] if "<time" in body else date)
+        page = ('<html><head><title>Privacy Policy - Shop</title></head><body><header><nav><a href="/">'
+                'Home</a> <a href="/shop">Shop</a></nav></header>' + body.replace("{s}", _sections(10, "Privacy"))
+                + '<footer><a href="/terms">Terms</a> (c) Shop</footer></body></html>')
+        got = extract_policy(page.encode(), "text/html", "https://shop.example/privacy").markdown
+        assert date.split(": ")[-1] in got and "Privacy paragraph 10" in got, date
+        assert "Shop" not in got.replace("# Privacy Policy - Shop", ""), date
+    page = ('<html><head><title>Privacy Policy</title></head><body><main><div class="promo">Summer sale: '
+            'everything half price</div><p class="crumbs"><a href="/">Home</a> / <a href="/legal">Legal</a> '
+            '2020</p><div class="content">' + _sections(10, "Privacy") + '</div></main></body></html>')
+    got = extract_policy(page.encode(), "text/html", "https://shop.example/privacy").markdown
+    assert "Privacy paragraph 1" in got and "Summer sale" not in got and "Legal" not in got
+
+
 def test_what_a_disclosure_button_opens_is_the_policy_and_its_button_is_the_heading():
     """WAI-ARIA's accordion: <h3><button aria-expanded="false" aria-controls="a1">Title</button>
     </h3><div id="a1" hidden>...</div>. The hidden bodies, whatever they are named, are the

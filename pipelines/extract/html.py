@@ -304,6 +304,15 @@ class _TreeReadability(Document):
         self._proxies = list(doc.iter())  # readability's many walks reuse them (extract_policy)
         return doc
 
+    def add_heading_preamble(self, candidates, best_elem, score_threshold):
+        """Readability's own preamble (an <h2> just before its pick), and the policy's lead-in:
+        the headings and the date line just before it ("Last updated: 1 May 2020" alone in the
+        article's header), which its sibling rule drops (a short line with no full stop)."""
+        super().add_heading_preamble(candidates, best_elem, score_threshold)
+        for lead in _lead_in(best_elem):
+            if lead not in candidates:
+                candidates[lead] = {"content_score": score_threshold, "elem": lead}
+
     def get_clean_html(self):
         cut = _Cut(lxml.html.tostring(self.html, encoding="unicode"))
         cut.element = self.html
@@ -327,6 +336,47 @@ def _absolute_links(doc, url: str) -> None:
             a.set("href", urljoin(url, href) if url else href)
         except ValueError:
             del a.attrib["href"]
+
+
+# A date line: a year with a date's other parts or a word that says what the date is.
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_DATE_WORDS = re.compile(
+    r"(?i)updated|effective|revised|modified|amended|last changed|version|dated?\b|"
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|"
+    r"\d{4}-\d\d-\d\d|stand\b|aktualisiert|gültig|g(ü|ue)ltig|mise à jour|en vigueur|actualiza|vigente|"
+    r"vigor|aggiornat|in vigore|bijgewerkt|atualizad|zaktualizowan|obowiązuje|uppdaterad|opdateret|"
+    r"oppdatert|päivitetty|(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    r"novembre|décembre|januar|februar|märz|juni|juli|oktober|dezember|enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|"
+    r"maggio|giugno|luglio|settembre|ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|"
+    r"setembro|outubro|novembro|dezembro|januari|februari|maart|mei|augustus)\b")
+_LEAD_IN_MAX = 3
+_DATE_LINE_WORDS = 30
+
+
+def _lead_in(elem) -> list:
+    """The elements just before ``elem`` (its earlier siblings, nearest first, up to three) that
+    introduce it: headings (or a block holding only a heading) and short date lines without
+    links. Elements with no text are passed over; anything else ends the lead-in."""
+    leads: list = []
+    sibling = elem.getprevious()
+    while sibling is not None and len(leads) < _LEAD_IN_MAX:
+        if not isinstance(sibling.tag, str):
+            sibling = sibling.getprevious()
+            continue
+        text = sibling.text_content().strip()
+        if not text:
+            sibling = sibling.getprevious()
+            continue
+        heading = sibling.tag in _HEADINGS or any(
+            h.text_content().strip() == text for h in sibling.iter(*_HEADINGS))
+        dated = (not heading and _word_count(text) <= _DATE_LINE_WORDS and _YEAR.search(text)
+                 and _DATE_WORDS.search(text) and sibling.find(".//a") is None and sibling.tag != "a")
+        if not (heading or dated):
+            break
+        leads.append(sibling)
+        sibling = sibling.getprevious()
+    return leads
 
 
 def _readability_cut(doc, url: str):
