@@ -189,3 +189,23 @@ def test_the_feed_of_a_site_with_no_change_is_the_same_file_every_run(tmp_path):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     assert ET.fromstring(feed).find("a:updated", ns).text == "2015-03-01T12:00:00Z"
     assert write_site_feed(tmp_path, "quiet.example", [], "20150301120000") is False
+
+
+def test_sections_under_a_repeated_heading_pair_in_order():
+    """The title repeated as the first heading ("# Privacy Policy" then "## Privacy Policy"), or
+    "Your rights" in each region's part: sections sharing a heading were paired with the last
+    of them, so an unchanged text showed its first section deleted and inserted again, and a
+    moved section was not shown as a move."""
+    from pipelines.changes.diffs import render_terminal, section_diffs
+    from pipelines.changes.measure import compare
+
+    text = ("# Privacy Policy\n\n## Privacy Policy\n\nWe run this site.\n\n## Children\n\nNo data "
+            "from children under 13.\n\n## Your rights\n\nEU: access and erasure.\n\n## Data\n\nWe "
+            "keep your e-mail address.\n\n## Your rights\n\nCalifornia: to know and to opt out.\n")
+    assert compare(text, text)["sections_changed"] == 0
+    assert all(d.status == "same" for d in section_diffs(text, text))
+    moved = text.replace("## Children\n\nNo data from children under 13.\n\n", "") + \
+        "\n## Children\n\nNo data from children under 13.\n"
+    shown = render_terminal(section_diffs(text, moved), color=False)
+    assert "moved here: No data from children" in shown and "[-" not in shown and "{+" not in shown
+    assert compare(text, moved)["words_added"] == compare(text, moved)["words_removed"] == 0

@@ -471,6 +471,31 @@ def test_the_date_line_and_heading_just_before_the_policy_are_kept():
     assert "Privacy paragraph 1" in got and "Summer sale" not in got and "Legal" not in got
 
 
+def test_a_list_of_other_sites_policies_is_text_not_a_link_list():
+    """A policy's list of processors, each with its privacy policy and opt-out links
+    ("Google Analytics - privacy policy - opt out"), and the nested list of request forms under a
+    list item, were dropped as link lists (12 vendors of a 600-word page; Jdate's and Hily's
+    opt-out lists on real pages). A list referring to other sites item by item is text; a menu of
+    the site's own pages and a list of sister sites named and nothing more stay link lists."""
+    vendors = "".join(f'<li><a href="https://v{i}.example/">Vendor {i} Analytics</a> &ndash; <a href="https://'
+                      f'v{i}.example/privacy">privacy policy</a> &ndash; <a href="https://v{i}.example/optout">'
+                      f'opt out</a></li>' for i in range(12))
+    forms = "".join(f'<li>Brand {i}: <a href="https://support.brand{i}.example/requests/new">https://support.'
+                    f'brand{i}.example/requests/new</a></li>' for i in range(4))
+    menu = "".join(f'<li><a href="/section-{i}">Section {i} of our site</a></li>' for i in range(6))
+    sisters = "".join(f'<li><a href="https://shop-{c}.example/">Shop {c}</a></li>' for c in ("France", "Italia",
+                                                                                              "Deutschland", "Espana"))
+    page = ('<html><head><title>Privacy Policy - Shop</title></head><body><main><h1>Privacy Policy</h1>'
+            + _sections(8, "Privacy") + '<h2>Third parties</h2><p>We work with these providers:</p><ul>'
+            + vendors + '</ul><h2>Your requests</h2><ul><li>E-mail privacy@shop.example, or</li><li>Fill in '
+            'the request form of the brand you use:<ul>' + forms + '</ul></li></ul><ul class="more">' + menu
+            + '</ul><p>Our shops in other countries:</p><ul>' + sisters + '</ul></main></body></html>')
+    got = extract_policy(page.encode(), "text/html", "https://www.shop.example/privacy").markdown
+    assert "Privacy paragraph 8" in got and "Vendor 0 Analytics" in got and "Vendor 11 Analytics" in got
+    assert "Fill in the request form" in got and "https://support.brand3.example/requests/new" in got
+    assert "Section 5 of our site" not in got and "Shop Italia" not in got
+
+
 def test_what_a_disclosure_button_opens_is_the_policy_and_its_button_is_the_heading():
     """WAI-ARIA's accordion: <h3><button aria-expanded="false" aria-controls="a1">Title</button>
     </h3><div id="a1" hidden>...</div>. The hidden bodies, whatever they are named, are the

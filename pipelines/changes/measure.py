@@ -113,13 +113,17 @@ def paragraph_word_diff(old_paras: list[str], new_paras: list[str]):
 
 
 def align_sections(old: list[Section], new: list[Section]) -> list[tuple[Section | None, Section | None]]:
-    """Pair sections by heading (exact, then closest heading above 0.6 similarity), in order."""
+    """Pair sections by heading (exact, then closest heading above 0.6 similarity), in order. A
+    heading that several sections share (the title repeated as the first heading, "Your rights"
+    in each region's part) pairs them in their order."""
     pairs: list[tuple[Section | None, Section | None]] = []
     used: set[int] = set()
-    index = {s.heading.lower(): i for i, s in enumerate(old)}
+    index: dict[str, list[int]] = {}
+    for i, s in enumerate(old):
+        index.setdefault(s.heading.lower(), []).append(i)
     for ns in new:
-        j = index.get(ns.heading.lower())
-        if j is None or j in used:
+        j = next((i for i in index.get(ns.heading.lower(), ()) if i not in used), None)
+        if j is None:
             best, j = 0.6, None
             for i, os_ in enumerate(old):
                 if i in used:

@@ -12,13 +12,13 @@ from pipelines.corpus.db import Repository
 
 class Measures(Repository):
     def get(self, old_hash: str, new_hash: str) -> dict | None:
-        row = self.db.execute("SELECT measures FROM change_measures_v2 WHERE old_hash=? AND new_hash=?",
+        row = self.db.execute("SELECT measures FROM change_measures_v3 WHERE old_hash=? AND new_hash=?",
                               (old_hash, new_hash)).fetchone()
         return json.loads(row[0]) if row else None
 
     def put(self, rows: list[tuple[str, str, dict]]) -> None:
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO change_measures_v2 VALUES (?,?,?)",
+            self.db.executemany("INSERT OR REPLACE INTO change_measures_v3 VALUES (?,?,?)",
                                 [(a, b, json.dumps(m)) for a, b, m in rows])
 
     def unmeasured(self, sites: list[str]) -> list[tuple[str, str]]:
@@ -31,7 +31,7 @@ class Measures(Repository):
             "SELECT DISTINCT old_hash, new_hash FROM (SELECT LAG(text_hash) OVER "
             f"(PARTITION BY site ORDER BY timestamp) AS old_hash, text_hash AS new_hash FROM versions "
             f"WHERE site IN ({marks})) AS p WHERE old_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-            "change_measures_v2 m WHERE m.old_hash = p.old_hash AND m.new_hash = p.new_hash) "
+            "change_measures_v3 m WHERE m.old_hash = p.old_hash AND m.new_hash = p.new_hash) "
             "ORDER BY old_hash, new_hash", list(sites)).fetchall()
 
 

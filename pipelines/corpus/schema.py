@@ -50,10 +50,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
     payload_key TEXT PRIMARY KEY, file TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER,
     kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL, digest TEXT);
 CREATE INDEX IF NOT EXISTS snapshots_digest ON snapshots (digest);
-CREATE TABLE IF NOT EXISTS change_measures_v2 (
+CREATE TABLE IF NOT EXISTS change_measures_v3 (
     old_hash TEXT NOT NULL, new_hash TEXT NOT NULL, measures TEXT NOT NULL,
     PRIMARY KEY (old_hash, new_hash));
 DROP TABLE IF EXISTS change_measures;
+DROP TABLE IF EXISTS change_measures_v2;  -- sections of a repeated heading were paired wrongly
 CREATE TABLE IF NOT EXISTS text_figures_v1 (text_hash TEXT PRIMARY KEY, figures TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS live (
     site TEXT NOT NULL, seed_url TEXT NOT NULL, url TEXT NOT NULL, etag TEXT, last_modified TEXT,

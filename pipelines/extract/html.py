@@ -25,8 +25,8 @@ import lxml.html
 from lxml import etree
 from readability import Document
 from readability.cleaners import html_cleaner
-from urllib.parse import urljoin
-from readability.readability import REGEXES
+from urllib.parse import urljoin, urlsplit
+from readability.readability import REGEXES, text_length
 
 from pipelines.extract import fastclean
 from pipelines.extract.decode import decode_cloudflare_emails, decode_html
@@ -301,8 +301,26 @@ class _TreeReadability(Document):
         for elem in _SECTION_HEADERS(doc):
             elem.drop_tag()
         _absolute_links(doc, self.url)
+        self._reference_links = {a for lst in _reference_lists(doc, self.url) for a in lst.iter("a")}
         self._proxies = list(doc.iter())  # readability's many walks reuse them (extract_policy)
         return doc
+
+    def sanitize(self, *args, **kwargs):
+        self._cleaning = True
+        try:
+            return super().sanitize(*args, **kwargs)
+        finally:
+            self._cleaning = False
+
+    def get_link_density(self, elem):
+        """A list of other sites' pages (a policy's processors, each with its privacy policy
+        and opt-out links) is text, not a link list its cleaner drops, and a list holding one
+        is not a link list for it either. Only its cleaner reads them so: its pick is scored as
+        before."""
+        if not (self._reference_links and getattr(self, "_cleaning", False)):
+            return super().get_link_density(elem)
+        linked = sum(text_length(a) for a in elem.iterdescendants("a") if a not in self._reference_links)
+        return linked / max(text_length(elem), 1)
 
     def add_heading_preamble(self, candidates, best_elem, score_threshold):
         """Readability's own preamble (an <h2> just before its pick), and the policy's lead-in:
@@ -336,6 +354,53 @@ def _absolute_links(doc, url: str) -> None:
             a.set("href", urljoin(url, href) if url else href)
         except ValueError:
             del a.attrib["href"]
+
+
+def _site(host: str) -> str:
+    host = host.lower().split("@")[-1].split(":")[0]
+    return host[4:] if host.startswith("www.") else host
+
+
+# What a policy's link to another site says: an address written out, or the other site's
+# policy, its privacy or cookie page, its opt-out.
+_REFERENCE_TEXT = re.compile(r"(?i)://|^\s*www\.|^\s*[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?\s*$|privacy|"
+                             r"privacid|privé|confidentialit|datenschutz|polic|opt.?out|cookie")
+
+
+def _reference_lists(root, url: str) -> set:
+    """The lists (<ul>, <ol>) that refer to other sites item by item: at least two items, and
+    two thirds of them with a link to another site whose text is an address or names a policy,
+    privacy or an opt-out, or that the item says a few words of its own about (a privacy
+    policy's processors, vendors and opt-out pages). A menu links to its own site; a list of
+    sister sites or social icons says nothing of them: both stay link lists."""
+    if not url:
+        return set()
+    own = _site(urlsplit(url).netloc)
+    found = set()
+    for lst in root.iter("ul", "ol"):
+        items = [li for li in lst if li.tag == "li"]
+        if len(items) < 2:
+            continue
+        referring = 0
+        for li in items:
+            anchors, external = list(li.iter("a")), False
+            for a in anchors:
+                try:
+                    host = urlsplit(urljoin(url, a.get("href") or "")).netloc
+                except ValueError:
+                    continue
+                if host and _site(host) != own:
+                    external = True
+                    break
+            if not external:
+                continue
+            texts = [a.text_content() for a in anchors]
+            unlinked = _word_count(li.text_content()) - sum(map(_word_count, texts))
+            if unlinked >= 2 or any(_REFERENCE_TEXT.search(t) for t in texts):
+                referring += 1
+        if referring >= 2 and 3 * referring >= 2 * len(items):
+            found.add(lst)
+    return found
 
 
 # A date line: a year with a date's other parts or a word that says what the date is.
@@ -647,7 +712,7 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"  # what the regex \w matches
 
 
-def _link_counts(root) -> dict:
+def _link_counts(root, text_links: frozenset | set = frozenset()) -> dict:
     """For every element under ``root``: (the words of its text_content(), the words of its link
     texts (mailto: and tel: links aside), its links, whether its text starts and whether it ends
     with a word character (None for an element with no text at all)), counted once from the
@@ -691,7 +756,7 @@ def _link_counts(root) -> dict:
                 else:
                     words += t_words - (1 if ends and t_starts else 0)
                 ends = is_word_char(t[-1])
-        if el.tag == "a":
+        if el.tag == "a" and el not in text_links:
             links += 1
             if not (el.get("href") or "").startswith(("mailto:", "tel:")):
                 linked += words
@@ -699,10 +764,11 @@ def _link_counts(root) -> dict:
     return counts
 
 
-def _strip_chrome(root) -> None:
+def _strip_chrome(root, url: str = "") -> None:
     """Drop page chrome, then link lists (menus, link farms, tables of contents: blocks whose
     words are mostly link texts), which old pages do not mark up as <nav>. A table of data's
-    rows are text however many links they hold (a cookie table: vendor, purpose, opt-out link)."""
+    rows are text however many links they hold (a cookie table: vendor, purpose, opt-out link),
+    and so are a list's that refers to other sites item by item (:func:`_reference_lists`)."""
     elements = list(root.iter())  # held to the end: the later walks reuse these proxies
     dropped: set = set()
     for el in elements:
@@ -714,8 +780,9 @@ def _strip_chrome(root) -> None:
         elif parent is not None and _is_chrome(el):
             dropped.add(el)
             el.drop_tree()
-    counts = _link_counts(root)
-    data = _data_table_parts(root, counts)
+    references = {el for lst in _reference_lists(root, url) for el in lst.iter()}
+    counts = _link_counts(root, {el for el in references if el.tag == "a"})
+    data = _data_table_parts(root, counts) | references
     gone: set = set()
     for el in list(root.iter()):
         if el is root or not isinstance(el.tag, str):
@@ -799,7 +866,7 @@ def coverage_container(doc: lxml.html.HtmlElement, share: float = 0.9):
     return node, weight.get(node, total)
 
 
-def _container_cut(doc: lxml.html.HtmlElement, at_least: int = 0):
+def _container_cut(doc: lxml.html.HtmlElement, at_least: int = 0, url: str = ""):
     """The coverage container cleaned of chrome, in a wrapper element to render; None when it is
     not worth it (it cannot hold more than ``at_least`` words: its content blocks' words, which
     undercount the rendered text by a few percent, are under 80 % of that)."""
@@ -807,7 +874,7 @@ def _container_cut(doc: lxml.html.HtmlElement, at_least: int = 0):
     if node is None or words <= 0.8 * at_least:
         return None
     node = copy.deepcopy(node)
-    _strip_chrome(node)
+    _strip_chrome(node, url)
     for a in node.iter("a"):  # self-link headings: keep the heading's text, drop the anchor link
         href = a.get("href") or ""
         if href.startswith("#") and any(p.tag in ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -888,7 +955,7 @@ def extract_policy(body: bytes, content_type: str | None, url: str,
         cut_words = _rendered_words(cut, url)
     needed = int(WIDE_RATIO * cut_words) + 20
     try:
-        wide = _container_cut(doc, needed)
+        wide = _container_cut(doc, needed, url)
     except Exception as exc:  # odd markup: Readability's answer stands
         logger.debug("coverage container failed on %s: %s", url, exc)
         wide = None
