@@ -16,9 +16,11 @@ payloads whose text was stored are not extracted again."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Iterator
 
 from pipelines.archivefiles import (ArchiveProblem, ArchiveRecord, digest_matches, read_archives,
                                     timestamp14)
@@ -59,6 +61,17 @@ class Ingest:
         self.problems: list[ArchiveProblem] = []
         self.figures = {"records": 0, "captures": 0, "payloads": 0, "unresolved_revisits": 0}
         self.batch: Batch | None = None  # the open batch of index writes, while the files are read
+
+    @contextlib.contextmanager
+    def batched(self, size: int) -> Iterator[Batch]:
+        """Index writes committed ``size`` units (records read, texts stored) at a time while
+        the block runs; a killed run does the last batch again (see :class:`Batch`)."""
+        with self.store.store.batch(size) as batch:
+            self.batch = batch
+            try:
+                yield batch
+            finally:
+                self.batch = None
 
     def add_seed(self, site: str, url: str) -> None:
         self.store.add_seed(site, url)
@@ -193,8 +206,7 @@ def ingest(paths: list[str], seeds_path: str, out: str | Path, workers: int | No
             run.add_seed(seed.site, seed.url)
         # Captures and fetches are committed a batch at a time (a killed run does the last
         # batch again); payloads are in their snapshot file before the batch naming them commits.
-        with run.store.store.batch(commit_every) as batch:
-            run.batch = batch
+        with run.batched(commit_every) as batch:
             revisits: list[ArchiveRecord] = []
             for record in read_archives(paths, lambda kind, url, digest: bool(run.owners_of(url)),
                                         run.unreadable):
