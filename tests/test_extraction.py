@@ -496,6 +496,18 @@ def test_a_list_of_other_sites_policies_is_text_not_a_link_list():
     assert "Section 5 of our site" not in got and "Shop Italia" not in got
 
 
+def test_what_a_disclosure_button_opens_in_the_articles_own_header_is_the_policy():
+    """An article's own <header> is its heading, not site navigation: the summary its
+    disclosure button opens there is part of the policy (it was taken for a menu's panel)."""
+    summary = " ".join(f"Summary point {i}: we collect your e-mail address and we never sell it." for i in range(6))
+    page = ('<html><head><title>Privacy</title></head><body><header><nav><a href="/">Home</a></nav></header>'
+            '<article><header><h1>Privacy policy</h1><button aria-expanded="false" aria-controls="sum">'
+            'Read the summary</button><div id="sum" hidden><p>' + summary + '</p></div></header>'
+            + _sections(8, "Privacy") + '</article></body></html>')
+    got = extract_policy(page.encode(), "text/html", "https://x.example/privacy").markdown
+    assert "Summary point 5" in got and "Privacy paragraph 8" in got
+
+
 def test_what_a_disclosure_button_opens_is_the_policy_and_its_button_is_the_heading():
     """WAI-ARIA's accordion: <h3><button aria-expanded="false" aria-controls="a1">Title</button>
     </h3><div id="a1" hidden>...</div>. The hidden bodies, whatever they are named, are the

@@ -618,8 +618,12 @@ _NAVIGATION_MARKS = re.compile(r"(?i)nav|menu")
 
 
 def _in_navigation(el) -> bool:
-    """Navigation, or inside it: what a menu button opens is no section of the policy."""
+    """Navigation, or inside it: what a menu button opens is no section of the policy. A
+    section's own <header> (inside article, main or section) is its heading, as for
+    :func:`_is_chrome`, not the site's."""
     for up in itertools.chain((el,), el.iterancestors()):
+        if up.tag == "header" and any(a.tag in _SECTIONING for a in up.iterancestors()):
+            continue
         if up.tag in _NAVIGATION_TAGS or \
                 (up.get("role") or "").lower() in _CHROME_ROLES:
             return True
