@@ -302,6 +302,7 @@ class _TreeReadability(Document):
             elem.drop_tag()
         _absolute_links(doc, self.url)
         self._reference_links = {a for lst in _reference_lists(doc, self.url) for a in lst.iter("a")}
+        self._cleaning = False  # set while readability's cleaner runs (sanitize)
         self._proxies = list(doc.iter())  # readability's many walks reuse them (extract_policy)
         return doc
 
@@ -317,7 +318,7 @@ class _TreeReadability(Document):
         and opt-out links) is text, not a link list its cleaner drops, and a list holding one
         is not a link list for it either. Only its cleaner reads them so: its pick is scored as
         before."""
-        if not (self._reference_links and getattr(self, "_cleaning", False)):
+        if not (self._reference_links and self._cleaning):
             return super().get_link_density(elem)
         linked = sum(text_length(a) for a in elem.iterdescendants("a") if a not in self._reference_links)
         return linked / max(text_length(elem), 1)
