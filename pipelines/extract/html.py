@@ -358,8 +358,23 @@ def _absolute_links(doc, url: str) -> None:
 
 
 def _site(host: str) -> str:
-    host = host.lower().split("@")[-1].split(":")[0]
+    host = host.lower().rsplit("@", 1)[-1].split(":", 1)[0]
     return host[4:] if host.startswith("www.") else host
+
+
+def _site_of_link(href: str) -> str | None:
+    """The site an absolute link (http, https or scheme-relative) points to; None for a relative
+    link (the page's own site) and for other schemes (mailto:, tel:, javascript:)."""
+    head = href[:8].lower()
+    if head.startswith(("http://", "https://")):
+        rest = href.split("//", 1)[1]
+    elif head.startswith("//"):
+        rest = href[2:]
+    else:
+        return None
+    for stop in "/?#":
+        rest = rest.split(stop, 1)[0]
+    return _site(rest)
 
 
 # What a policy's link to another site says: an address written out, or the other site's
@@ -380,26 +395,22 @@ def _reference_lists(root, url: str) -> set:
     found = set()
     for lst in root.iter("ul", "ol"):
         items = [li for li in lst if li.tag == "li"]
-        if len(items) < 2:
+        need = max(2, -(-2 * len(items) // 3))  # two thirds of the items, at least two
+        if len(items) < need:
             continue
         referring = 0
-        for li in items:
-            anchors, external = list(li.iter("a")), False
-            for a in anchors:
-                try:
-                    host = urlsplit(urljoin(url, a.get("href") or "")).netloc
-                except ValueError:
-                    continue
-                if host and _site(host) != own:
-                    external = True
-                    break
-            if not external:
+        for seen, li in enumerate(items):
+            if referring + len(items) - seen < need:
+                break  # a menu: the items left cannot make two thirds
+            anchors = list(li.iter("a"))
+            if not any((site := _site_of_link((a.get("href") or "").strip())) and site != own
+                       for a in anchors):
                 continue
             texts = [a.text_content() for a in anchors]
             unlinked = _word_count(li.text_content()) - sum(map(_word_count, texts))
             if unlinked >= 2 or any(_REFERENCE_TEXT.search(t) for t in texts):
                 referring += 1
-        if referring >= 2 and 3 * referring >= 2 * len(items):
+        if referring >= need:
             found.add(lst)
     return found
 
