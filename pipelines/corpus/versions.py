@@ -96,9 +96,10 @@ class Versions(Repository):
             "SELECT timestamp, url, text_hash, link, path FROM versions WHERE site=?", (site,))}
         rows: list = []
         written = removed = 0
+        out = self.out.resolve()
         for ts, (url, thash, archive, locator) in wanted.items():
             path = version_path(self.out, site, ts)
-            rel = str(path.relative_to(self.out.resolve()))
+            rel = str(path.relative_to(out))
             live = self.live.capture(site, ts)
             phrase, link = self.archives.where(archive, ts, url, locator)
             if (have.get(ts, (None,) * 4)[:3] == (url, thash, link) and path.exists()
