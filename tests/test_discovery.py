@@ -194,6 +194,47 @@ def test_discovered_table(sites, tmp_path):
     assert figures["snapshot_requests"] == (3 + 2 + 1 + 1) + (3 + 1 + 1)
 
 
+@pytest.fixture(scope="module")
+def second_links(wayback_bin, tmp_path_factory):
+    """Sites whose best policy link is not the policy: a blog listing under "Privacy Policy"
+    (delta.test), a link with no capture in the interval (epsilon.test); their next link is."""
+    caps = [
+        Capture("http://delta.test/", "20150310000000", home([
+            ("Privacy Policy", "/privacy-policy"), ("Datenschutz", "/datenschutz")])),
+        Capture("http://delta.test/privacy-policy", "20150320000000", TAG_PAGE),
+        Capture("http://delta.test/datenschutz", "20150401000000", GERMAN),
+        Capture("http://epsilon.test/", "20150310000000", home([
+            ("Privacy Policy", "/privacy-policy"), ("Política de privacidad", "/privacidad")])),
+        Capture("http://epsilon.test/privacy-policy", "20190101000000", TAG_PAGE),  # another year
+        Capture("http://epsilon.test/privacidad", "20150401000000", SPANISH),
+    ]
+    root = tmp_path_factory.mktemp("second-links")
+    make_collection(root, "sites", [write_warc(root / "s.warc.gz", caps)], wayback_bin)
+    seeds = root / "domains.txt"
+    seeds.write_text("delta.test\nepsilon.test\n")
+    with PywbServer(root, wayback_bin) as server:
+        yield f"{server.url}/sites", seeds
+
+
+def test_the_next_link_is_tried_when_the_best_is_not_the_policy(second_links, tmp_path):
+    """A policy that is there is not lost because the best-scored link led elsewhere: when the
+    best link's page is not a policy, or it has no capture in the interval, the next links (up to
+    three in all) are tried, and the row names the link that led to the policy."""
+    archive, seeds = second_links
+    out = tmp_path / "out"
+    r = run_palimpsest("discover", str(seeds), "--out", str(out), "--archive", archive,
+                       "--from", "2015", "--to", "2015", "--every", "1y", *UNLIMITED)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = {row["site"]: row for row in csv.DictReader((out / "discovered.csv").open(encoding="utf-8"))}
+    assert (rows["delta.test"]["status"], rows["delta.test"]["link_text"], rows["delta.test"]["policy_url"]) == \
+        ("found", "datenschutz", "http://delta.test/datenschutz")
+    assert rows["delta.test"]["policy_capture"] == "20150401000000"
+    assert float(rows["delta.test"]["probability"]) >= 0.5 and rows["delta.test"]["reason"] == ""
+    assert (rows["epsilon.test"]["status"], rows["epsilon.test"]["policy_url"]) == \
+        ("found", "http://epsilon.test/privacidad")
+    assert "trying http://delta.test/datenschutz next" in r.stderr
+
+
 def test_crawl_with_discovery(sites, tmp_path):
     archive, seeds = sites
     out = tmp_path / "out"

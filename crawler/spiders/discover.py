@@ -39,6 +39,9 @@ FIELDS = ["site", "interval", "interval_start", "interval_end", "homepage_url", 
           "link_text", "link_href", "link_score", "policy_url", "policy_capture", "probability",
           "status", "reason"]
 MAX_HOPS = 3
+# Links tried per interval: when the best link's page is not the policy (a blog post under
+# "Privacy" in the menu, no capture of it in the interval, an error page), the next ones are.
+MAX_LINKS_TRIED = 3
 
 
 def _ts(dt: datetime) -> str:
@@ -86,6 +89,7 @@ class Row:
     probability: float | None = None
     status: Found = Found.NONE
     reason: str = ""
+    untried: list[LinkCandidate] = field(default_factory=list)  # the next links, best first
 
     def csv_row(self) -> dict:
         return {"site": self.site, "interval": self.label, "interval_start": self.start[:8],
@@ -230,18 +234,34 @@ class DiscoverSpider(scrapy.Spider):
             entry = self.payloads[key]
             if isinstance(entry, list):
                 entry.append(row)
-            else:
-                entry(row)  # already done: apply the stored result
+            else:  # already done: apply the stored result (it may try the row's next link)
+                yield from _requests(entry(row))
             return
         self.payloads[key] = [row]
         yield self._request(self.archive.snapshot_url(cap.timestamp, cap.url), callback, "snapshot",
                             key=key, capture=(cap.timestamp, cap.url), hops=hops, record=record)
 
-    def _settle(self, key, apply) -> None:
+    def _settle(self, key, apply) -> list[scrapy.Request]:
+        """Apply a fetch's result to every row waiting for it (and to the rows that ask for the
+        same payload later); returns the requests of the rows that go on to their next link."""
         waiting = self.payloads.get(key, [])
         self.payloads[key] = apply
+        requests: list[scrapy.Request] = []
         for row in waiting if isinstance(waiting, list) else []:
-            apply(row)
+            requests += _requests(apply(row))
+        return requests
+
+    def next_link(self, row: Row, why: str) -> list[scrapy.Request] | None:
+        """The row's next link tried, when it has one (its requests returned), because of
+        ``why``; None when none is left."""
+        if not row.untried:
+            return None
+        tried, row.link = row.link, row.untried.pop(0)
+        logger.info("%s (%s): %s: %s; trying %s next", row.site, row.label,
+                    tried.href if tried else row.policy_url, why, row.link.href)
+        row.policy_url, row.policy_capture, row.probability = row.link.href, "", None
+        row.status, row.reason = Found.NONE, ""
+        return list(self.want_policy(row))
 
     def _followed(self, response: Response, callback, what: str):
         """Follow an archived redirect, or the archive's own redirect to another capture (yields
@@ -284,7 +304,7 @@ class DiscoverSpider(scrapy.Spider):
             elif not links:
                 row.reason = "no policy link on the homepage"
             else:
-                row.link = links[0]
+                row.link, row.untried = links[0], list(links[1:MAX_LINKS_TRIED])
                 row.policy_url = links[0].href
                 requests.extend(self.want_policy(row))
 
@@ -319,7 +339,11 @@ class DiscoverSpider(scrapy.Spider):
     def policy_capture(self, row: Row, records: list[CdxRecord]):
         cap = nearest(records, row.middle, row.start, row.end)
         if cap is None:
-            row.reason = "no capture of the policy URL in this interval"
+            why = "no capture of the policy URL in this interval"
+            more = self.next_link(row, why)
+            if more is None:
+                row.reason = why
+            yield from more or ()
             return
         yield from self.fetch(cap, "policy", row, self.parse_policy, record=cap)
 
@@ -332,8 +356,14 @@ class DiscoverSpider(scrapy.Spider):
         actual_ts = outcome.memento_datetime or ts
         if outcome.kind != Answer.ARCHIVED or not 200 <= response.status < 300:
             reason = f"policy capture answered HTTP {response.status} ({outcome.kind})"
-            self._settle(key, lambda row: (setattr(row, "policy_capture", actual_ts),
-                                           setattr(row, "reason", reason)))
+
+            def unanswered(row: Row):
+                more = self.next_link(row, reason)
+                if more is None:
+                    row.policy_capture, row.reason = actual_ts, reason
+                return more
+
+            yield from self._settle(key, unanswered)
             return
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         extracted = extract_policy(response.body, ctype, url)
@@ -355,9 +385,7 @@ class DiscoverSpider(scrapy.Spider):
         else:
             reason = None  # the classifier's, with the row's link: see apply
 
-        def apply(row: Row) -> None:
-            row.policy_capture, row.probability = actual_ts, p
-            row.policy_url = url if url != row.policy_url else row.policy_url
+        def apply(row: Row):
             why = reason
             if why is None:  # a page is not dropped for a wrong guess of its kind (accept_policy)
                 ok, note = accept_policy(p, self.threshold, row.link, extracted.title, text)
@@ -365,9 +393,16 @@ class DiscoverSpider(scrapy.Spider):
                                      f"{self.threshold:.2f})")
                 if note:
                     logger.info("%s: %s accepted as the privacy policy: %s", row.site, url, note)
+            if why:
+                more = self.next_link(row, why)
+                if more is not None:
+                    return more
+            row.policy_capture, row.probability = actual_ts, p
+            row.policy_url = url if url != row.policy_url else row.policy_url
             row.status, row.reason = (Found.FOUND, "") if not why else (Found.REJECTED, why)
+            return None
 
-        self._settle(key, apply)
+        yield from self._settle(key, apply)
 
     def failed(self, failure):
         req = failure.request
@@ -432,6 +467,11 @@ class DiscoverSpider(scrapy.Spider):
         found = figures["found"]
         logger.info("discovery: %d interval rows, %d with a policy; written to %s", len(self.rows),
                     found, self.out / "discovered.csv")
+
+
+def _requests(result) -> list:
+    """The requests an apply function returned (a list), or none (it returned anything else)."""
+    return result if isinstance(result, list) else []
 
 
 def discovered_seeds(out: Path) -> str:
