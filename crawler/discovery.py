@@ -404,14 +404,16 @@ def _privacy_rel(a) -> bool:
     return "privacy-policy" in (a.get("rel") or "").lower().split()
 
 
-def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] = ()) -> list[LinkCandidate]:
-    """Candidate policy links of a homepage, best first (only those scoring MIN_SCORE or more)."""
+def _page_links(html: str, base_url: str, archive_hosts: tuple[str, ...] = ()):
+    """(link elements, their resolved http(s) targets, the page's registrable domain) of a page:
+    archive-rewritten links as their original URL, the archive's own pages and links that lead
+    nowhere left out (their place in the list kept as None)."""
     from pipelines.extract import strip_xml_declaration
 
     try:
         doc = lxml.html.document_fromstring(strip_xml_declaration(html))
     except (lxml.etree.ParserError, ValueError):
-        return []
+        return [], [], ""
     links = doc.xpath("//a[@href or @onclick]|//area[@href]|//link[@href][contains(@rel, 'privacy-policy')]")
     page_domain = site_domain(_replayed_original(base_url) or base_url)  # a saved replay page's own
     declared = next((b.get("href", "").strip() for b in doc.iter("base") if b.get("href")), "")
@@ -422,22 +424,31 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
             joined = ""
         if urlsplit(joined).scheme in ("http", "https"):
             base_url = joined
+    targets: list[str | None] = []
+    for a in links:
+        raw, href = _link_target(a), None
+        if raw is not None:
+            try:
+                href = urljoin(base_url, raw)
+                if is_archive_link(href, archive_hosts):
+                    # a replayed page's link rewritten by the archive: the original URL counts;
+                    # the archive's own pages never do
+                    href = _replayed_original(href)
+                if href is not None and (urlsplit(href).scheme not in ("http", "https")
+                                         or is_archive_link(href, archive_hosts)):
+                    href = None
+            except ValueError:  # a malformed href ('http://[ccpa-preferences]/'): no target
+                href = None
+        targets.append(href)
+    return links, targets, page_domain
+
+
+def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] = ()) -> list[LinkCandidate]:
+    """Candidate policy links of a homepage, best first (only those scoring MIN_SCORE or more)."""
+    links, targets, page_domain = _page_links(html, base_url, archive_hosts)
     out: dict[str, LinkCandidate] = {}
-    for i, a in enumerate(links):
-        raw = _link_target(a)
-        if raw is None:
-            continue
-        try:
-            href = urljoin(base_url, raw)
-            if is_archive_link(href, archive_hosts):
-                # a replayed page's link rewritten by the archive: the original URL counts;
-                # the archive's own pages never do
-                href = _replayed_original(href)
-                if href is None:
-                    continue
-            if urlsplit(href).scheme not in ("http", "https") or is_archive_link(href, archive_hosts):
-                continue
-        except ValueError:  # a malformed href ('http://[ccpa-preferences]/'): not a candidate
+    for i, (a, href) in enumerate(zip(links, targets)):
+        if href is None:
             continue
         text = _link_text(a)
         score, why = score_link(text, href, _in_footer(a), i >= len(links) * 0.75, page_domain)
@@ -449,6 +460,26 @@ def find_policy_links(html: str, base_url: str, archive_hosts: tuple[str, ...] =
     # equal scores: the site's own page first, then the shorter URL
     return sorted(out.values(), key=lambda c: (-c.score, site_domain(c.href) != page_domain,
                                                len(c.href)))
+
+
+# Links to a page of legal documents (a hub), which links the policy when the homepage does not.
+HUB_TEXTS = {fold(t) for t in (
+    "legal", "legal information", "legal info", "legal center", "legal centre", "legal hub",
+    "legal documents", "legal terms", "legal stuff", "policies", "our policies", "site policies",
+    "terms & policies", "terms and policies", "policies & terms", "policies and terms",
+    "terms & conditions", "terms and conditions", "rechtliches", "rechtliche hinweise",
+    "informations legales", "informations juridiques", "juridique", "legales", "aviso legal",
+    "informacion legal", "note legali", "informazioni legali", "juridisch", "juridische informatie")}
+
+
+def find_hub_link(html: str, base_url: str, archive_hosts: tuple[str, ...] = ()) -> str | None:
+    """The page's link to its own site's legal hub ("Legal", "Policies", "Rechtliches"), a
+    footer link first; None when it has none."""
+    links, targets, page_domain = _page_links(html, base_url, archive_hosts)
+    found = [(not _in_footer(a), i, href) for i, (a, href) in enumerate(zip(links, targets))
+             if href and fold(normalize_link_text(_link_text(a))) in HUB_TEXTS
+             and site_domain(href) == page_domain]
+    return min(found)[2].split("#", 1)[0] if found else None
 
 
 def page_text(html: str) -> str:

@@ -197,7 +197,8 @@ def test_discovered_table(sites, tmp_path):
 @pytest.fixture(scope="module")
 def second_links(wayback_bin, tmp_path_factory):
     """Sites whose best policy link is not the policy: a blog listing under "Privacy Policy"
-    (delta.test), a link with no capture in the interval (epsilon.test); their next link is."""
+    (delta.test), a link with no capture in the interval (epsilon.test); their next link is. And
+    homepages that link only a legal page, which links the policy (zeta.test) or not (eta.test)."""
     caps = [
         Capture("http://delta.test/", "20150310000000", home([
             ("Privacy Policy", "/privacy-policy"), ("Datenschutz", "/datenschutz")])),
@@ -207,11 +208,19 @@ def second_links(wayback_bin, tmp_path_factory):
             ("Privacy Policy", "/privacy-policy"), ("Política de privacidad", "/privacidad")])),
         Capture("http://epsilon.test/privacy-policy", "20190101000000", TAG_PAGE),  # another year
         Capture("http://epsilon.test/privacidad", "20150401000000", SPANISH),
+        # zeta.test: the homepage links only its legal page, which links the policy
+        Capture("http://zeta.test/", "20150310000000", home([("About", "/about"), ("Legal", "/legal")])),
+        Capture("http://zeta.test/legal", "20150311000000", home([
+            ("Terms of Service", "/legal/terms"), ("Privacy Policy", "/legal/privacy-policy")])),
+        Capture("http://zeta.test/legal/privacy-policy", "20150401000000", GERMAN),
+        # eta.test: a legal page that links no policy
+        Capture("http://eta.test/", "20150310000000", home([("Legal", "/legal")])),
+        Capture("http://eta.test/legal", "20150311000000", home([("Imprint", "/imprint")])),
     ]
     root = tmp_path_factory.mktemp("second-links")
     make_collection(root, "sites", [write_warc(root / "s.warc.gz", caps)], wayback_bin)
     seeds = root / "domains.txt"
-    seeds.write_text("delta.test\nepsilon.test\n")
+    seeds.write_text("delta.test\nepsilon.test\nzeta.test\neta.test\n")
     with PywbServer(root, wayback_bin) as server:
         yield f"{server.url}/sites", seeds
 
@@ -219,7 +228,8 @@ def second_links(wayback_bin, tmp_path_factory):
 def test_the_next_link_is_tried_when_the_best_is_not_the_policy(second_links, tmp_path):
     """A policy that is there is not lost because the best-scored link led elsewhere: when the
     best link's page is not a policy, or it has no capture in the interval, the next links (up to
-    three in all) are tried, and the row names the link that led to the policy."""
+    three in all) are tried, and the row names the link that led to the policy; a homepage that
+    links only its legal page ("Legal") has the policy links of that page."""
     archive, seeds = second_links
     out = tmp_path / "out"
     r = run_palimpsest("discover", str(seeds), "--out", str(out), "--archive", archive,
@@ -233,6 +243,11 @@ def test_the_next_link_is_tried_when_the_best_is_not_the_policy(second_links, tm
     assert (rows["epsilon.test"]["status"], rows["epsilon.test"]["policy_url"]) == \
         ("found", "http://epsilon.test/privacidad")
     assert "trying http://delta.test/datenschutz next" in r.stderr
+    # a homepage that links only its legal page: the policy is found through it
+    assert (rows["zeta.test"]["status"], rows["zeta.test"]["policy_url"]) == \
+        ("found", "http://zeta.test/legal/privacy-policy")
+    assert rows["eta.test"]["status"] == "none"
+    assert rows["eta.test"]["reason"] == "no policy link on the homepage or its legal page http://eta.test/legal"
 
 
 def test_crawl_with_discovery(sites, tmp_path):

@@ -22,8 +22,8 @@ from scrapy.http import Response
 
 from crawler.archive.client import Answer, CdxFormatError
 from crawler.archive.registry import sources_for_crawl, user_agent_headers
-from crawler.discovery import (Found, LinkCandidate, accept_policy, find_policy_links, is_parked,
-                               is_soft_404, page_text)
+from crawler.discovery import (Found, LinkCandidate, accept_policy, find_hub_link, find_policy_links,
+                               is_parked, is_soft_404, page_text)
 from pipelines.captures import CdxRecord, Outcome, dedupe_records, payload_digest
 from pipelines.classify.model import classify
 from pipelines.corpus.recorder import Recorder
@@ -90,6 +90,7 @@ class Row:
     status: Found = Found.NONE
     reason: str = ""
     untried: list[LinkCandidate] = field(default_factory=list)  # the next links, best first
+    hub: str = ""  # the legal page followed when the homepage links no policy
 
     def csv_row(self) -> dict:
         return {"site": self.site, "interval": self.label, "interval_start": self.start[:8],
@@ -106,7 +107,7 @@ class Row:
 @dataclass
 class PolicyURL:
     records: list[CdxRecord] | None = None  # None while its CDX query is out
-    waiting: list[Row] = field(default_factory=list)
+    waiting: list = field(default_factory=list)  # (row, what to do with the records)
     complete: bool = False  # the whole listing in one answer (crawl --discover hands it over)
 
 
@@ -280,47 +281,94 @@ class DiscoverSpider(scrapy.Spider):
                             key=response.meta["key"], capture=(at, target), hops=hops)
         return None
 
-    def parse_home(self, response: Response):
-        key = response.meta["key"]
+    def _page(self, response: Response, callback, what: str, failed: str):
+        """(HTML, URL, capture time) of an archived page once its redirects are followed; None
+        while a redirect is followed or when the archive answered otherwise (the rows told)."""
         ts, url = response.meta["capture"]
-        outcome = yield from self._followed(response, self.parse_home, "the homepage")
+        outcome = yield from self._followed(response, callback, what)
         if outcome is None:
-            return
+            return None
         if outcome.kind != Answer.ARCHIVED or not 200 <= response.status < 300:
-            reason = f"homepage capture answered HTTP {response.status} ({outcome.kind})"
-            self._settle(key, lambda row: setattr(row, "reason", reason))
-            return
+            reason = f"{failed} answered HTTP {response.status} ({outcome.kind})"
+            self._settle(response.meta["key"], lambda row: setattr(row, "reason", reason))
+            return None
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         html, _ = decode_html(response.body, ctype)
+        return html, url, outcome.memento_datetime or ts
+
+    def parse_home(self, response: Response):
+        key = response.meta["key"]
+        page = yield from self._page(response, self.parse_home, "the homepage", "homepage capture")
+        if page is None:
+            return
+        html, url, actual_ts = page
         text = page_text(html)
         links = find_policy_links(html, url, (self.archive.host,))
-        actual_ts = outcome.memento_datetime or ts
+        hub = None if links else find_hub_link(html, url, (self.archive.host,))
         requests: list[scrapy.Request] = []
 
         def apply(row: Row) -> None:
             row.homepage_capture, row.homepage_url = actual_ts, url
             if is_parked(text):
                 row.reason = "parked domain (the homepage is a domain-parking page)"
-            elif not links:
-                row.reason = "no policy link on the homepage"
+            elif links:
+                requests.extend(self.try_links(row, links))
+            elif hub:
+                row.hub = hub
+                requests.extend(self.want_listing(hub, row, self.hub_capture))
             else:
-                row.link, row.untried = links[0], list(links[1:MAX_LINKS_TRIED])
-                row.policy_url = links[0].href
-                requests.extend(self.want_policy(row))
+                row.reason = "no policy link on the homepage"
 
         self._settle(key, apply)
         yield from requests
 
+    # -- legal hubs -----------------------------------------------------------------------------
+    def try_links(self, row: Row, links: list[LinkCandidate]):
+        """The best of a page's policy links asked for, the next ones kept for :meth:`next_link`."""
+        row.link, row.untried = links[0], list(links[1:MAX_LINKS_TRIED])
+        row.policy_url = links[0].href
+        yield from self.want_policy(row)
+
+    def hub_capture(self, row: Row, records: list[CdxRecord]):
+        cap = nearest(records, row.middle, row.start, row.end)
+        if cap is None:
+            row.reason = f"no policy link on the homepage; no capture of its legal page {row.hub} in this interval"
+            return
+        yield from self.fetch(cap, "hub", row, self.parse_hub)
+
+    def parse_hub(self, response: Response):
+        page = yield from self._page(response, self.parse_hub, "the legal page",
+                                     "no policy link on the homepage; its legal page")
+        if page is None:
+            return
+        html, url, _ = page
+        links = find_policy_links(html, url, (self.archive.host,))
+
+        def apply(row: Row):
+            if not links:
+                row.reason = f"no policy link on the homepage or its legal page {url}"
+                return None
+            logger.info("%s (%s): no policy link on the homepage; its legal page %s links %s",
+                        row.site, row.label, url, links[0].href)
+            return list(self.try_links(row, links))
+
+        yield from self._settle(response.meta["key"], apply)
+
     # -- policies -------------------------------------------------------------------------------
     def want_policy(self, row: Row):
-        entry = self.policies.get(row.policy_url)
+        yield from self.want_listing(row.policy_url, row, self.policy_capture)
+
+    def want_listing(self, url: str, row: Row, then):
+        """The CDX listing of a policy URL or a legal page, asked once per URL; ``then(row,
+        records)`` once it is in."""
+        entry = self.policies.get(url)
         if entry is None:
-            self.policies[row.policy_url] = PolicyURL(waiting=[row])
-            yield self.cdx_request(row.policy_url, self.parse_policy_cdx, row.site, full=self.handoff)
+            self.policies[url] = PolicyURL(waiting=[(row, then)])
+            yield self.cdx_request(url, self.parse_policy_cdx, row.site, full=self.handoff)
         elif entry.records is None:
-            entry.waiting.append(row)
+            entry.waiting.append((row, then))
         else:
-            yield from self.policy_capture(row, entry.records)
+            yield from then(row, entry.records)
 
     def parse_policy_cdx(self, response: Response):
         records = yield from self._records(response)
@@ -333,8 +381,8 @@ class DiscoverSpider(scrapy.Spider):
         entry.complete = self.handoff and response.meta.get("cdx_pages", 1) == 1 and \
             response.status == 200
         waiting, entry.waiting = entry.waiting, []
-        for row in waiting:
-            yield from self.policy_capture(row, entry.records)
+        for row, then in waiting:
+            yield from then(row, entry.records)
 
     def policy_capture(self, row: Row, records: list[CdxRecord]):
         cap = nearest(records, row.middle, row.start, row.end)
