@@ -446,7 +446,7 @@ class DiscoverSpider(scrapy.Spider):
                 if more is not None:
                     return more
             row.policy_capture, row.probability = actual_ts, p
-            row.policy_url = url if url != row.policy_url else row.policy_url
+            row.policy_url = url  # the capture fetched, after its redirects
             row.status, row.reason = (Found.FOUND, "") if not why else (Found.REJECTED, why)
             return None
 
